@@ -1,0 +1,33 @@
+# Two commands do all the set-up: `make demo` (the main job on embedded defaults) and
+# `make test`. Both create .venv on first use and reinstall when the lock file changes.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test dev lint lock clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit("TickerPulse needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -e '.[dev]'
+	@touch $@
+
+demo: $(VENV)/.installed  ## materialize the whole graph for the demo dates, then print a summary
+	$(BIN)/tickerpulse demo
+
+test: $(VENV)/.installed  ## run the test suite
+	$(BIN)/python -m pytest
+
+dev: $(VENV)/.installed  ## open the Dagster UI on http://127.0.0.1:3000
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster} $(BIN)/dagster dev -w workspace.yaml
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check orchestration tests bench scripts
+	$(BIN)/ruff format --check orchestration tests bench scripts
+
+lock:  ## re-resolve requirements.lock from pyproject.toml
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --extra dev -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) data .dagster dbt_project/target dbt_project/logs

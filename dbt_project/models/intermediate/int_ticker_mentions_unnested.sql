@@ -1,0 +1,34 @@
+with
+
+articles as (
+    select * from {{ ref('int_articles_analysed') }}
+),
+
+unnested as (
+    select
+        article_id,
+        published_date,
+        published_at,
+        source,
+        title,
+        analysis_version,
+        unnest(tickers, recursive := true)
+    from articles
+),
+
+final as (
+    select
+        article_id,
+        ticker,
+        published_date,
+        published_at,
+        source,
+        title,
+        relevance_score,
+        ticker_sentiment_score,
+        ticker_sentiment_label,
+        analysis_version
+    from unnested
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""TickerPulse: financial news in, per-ticker sentiment out."""

@@ -1,0 +1,1 @@
+"""Article analysis: schema, ticker reference, offline and LLM analyzers. No Dagster here."""

@@ -1,0 +1,92 @@
+"""The shape of an article analysis, whoever produced it, and the label scale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SentimentLabel = Literal["Bearish", "Somewhat-Bearish", "Neutral", "Somewhat-Bullish", "Bullish"]
+LABELS: tuple[SentimentLabel, ...] = (
+    "Bearish",
+    "Somewhat-Bearish",
+    "Neutral",
+    "Somewhat-Bullish",
+    "Bullish",
+)
+
+
+def sentiment_label(score: float) -> SentimentLabel:
+    """Map a score in [-1, 1] to Alpha Vantage's NEWS_SENTIMENT label scale.
+
+    x <= -0.35 Bearish; <= -0.15 Somewhat-Bearish; < 0.15 Neutral; < 0.35 Somewhat-Bullish.
+    """
+    if score <= -0.35:
+        return "Bearish"
+    if score <= -0.15:
+        return "Somewhat-Bearish"
+    if score < 0.15:
+        return "Neutral"
+    if score < 0.35:
+        return "Somewhat-Bullish"
+    return "Bullish"
+
+
+def clamp(value: float, low: float = -1.0, high: float = 1.0) -> float:
+    return max(low, min(high, float(value)))
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    """What an analyzer reads: the article's id, title and body text."""
+
+    article_id: str
+    title: str
+    body: str
+
+
+class TickerSentiment(BaseModel):
+    ticker: str
+    relevance_score: float = Field(ge=0, le=1)
+    ticker_sentiment_score: float = Field(ge=-1, le=1)
+    ticker_sentiment_label: SentimentLabel
+
+
+class ArticleAnalysis(BaseModel):
+    """One article's analysis: summaries, overall sentiment, sentiment per ticker."""
+
+    summary_sentence: str
+    summary_paragraph: str
+    overall_sentiment_score: float = Field(ge=-1, le=1)
+    overall_sentiment_label: SentimentLabel
+    tickers: list[TickerSentiment]
+
+    @classmethod
+    def build(
+        cls,
+        summary_sentence: str,
+        summary_paragraph: str,
+        overall_score: float,
+        tickers: dict[str, tuple[float, float]],
+    ) -> ArticleAnalysis:
+        """Clamp scores and derive labels: the label scale is ours, never the producer's.
+
+        `tickers` maps symbol -> (relevance, sentiment score).
+        """
+        overall = round(clamp(overall_score), 4)
+        return cls(
+            summary_sentence=summary_sentence.strip(),
+            summary_paragraph=summary_paragraph.strip(),
+            overall_sentiment_score=overall,
+            overall_sentiment_label=sentiment_label(overall),
+            tickers=[
+                TickerSentiment(
+                    ticker=symbol,
+                    relevance_score=round(clamp(relevance, 0.0, 1.0), 4),
+                    ticker_sentiment_score=round(clamp(score), 4),
+                    ticker_sentiment_label=sentiment_label(round(clamp(score), 4)),
+                )
+                for symbol, (relevance, score) in sorted(tickers.items())
+            ],
+        )

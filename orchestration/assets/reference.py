@@ -1,0 +1,34 @@
+"""The ticker reference table: the only companies TickerPulse reports on."""
+
+from collections import Counter
+
+import dagster as dg
+
+from orchestration.analysis.tickers import read_companies
+from orchestration.resources import WarehouseResource
+from orchestration.tables import companies_frame
+from orchestration.warehouse import replace_rows
+
+
+@dg.asset(
+    key="ticker_reference",
+    group_name="reference",
+    kinds={"python", "duckdb"},
+    description="Listed companies (S&P 500) and the name variants we match: raw.tickers.",
+)
+def ticker_reference(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    companies = read_companies()
+    with warehouse.connect() as con:
+        replace_rows(con, "raw.tickers", companies_frame(companies), "true", [])
+    sectors = Counter(c.sector for c in companies)
+    return dg.MaterializeResult(
+        metadata={
+            "companies": len(companies),
+            "sectors": dg.MetadataValue.md(
+                "\n".join(
+                    ["| sector | companies |", "|---|---|"]
+                    + [f"| {s} | {n} |" for s, n in sectors.most_common()]
+                )
+            ),
+        }
+    )

@@ -1,0 +1,27 @@
+"""The TickerPulse code location: assets, jobs and resources assembled in one place."""
+
+import dagster as dg
+
+from orchestration.assets.analysis import article_analysis
+from orchestration.assets.dbt import dbt_daily_models, dbt_reference_models
+from orchestration.assets.ingest import raw_articles
+from orchestration.assets.reference import ticker_reference
+from orchestration.jobs import JOBS
+from orchestration.resources import build_resources
+
+ASSETS = [ticker_reference, raw_articles, article_analysis, dbt_reference_models, dbt_daily_models]
+
+
+def build_defs(**resource_overrides: object) -> dg.Definitions:
+    """Definitions with resources from the environment, or the ones given (tests, tools)."""
+    return dg.Definitions(
+        assets=ASSETS,
+        jobs=JOBS,
+        resources={**build_resources(), **resource_overrides},
+        # One writer at a time: DuckDB locks its file against other processes, so steps
+        # run one after another in the run's own process.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_defs()

@@ -1,0 +1,39 @@
+"""Jobs: what schedules, sensors, backfills and the demo command launch."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.partitions import daily_partitions
+
+_INGEST = dg.AssetSelection.assets("raw_articles", "article_analysis")
+_MARTS = dg.AssetSelection.groups("staging", "intermediate", "marts")
+
+reference_job = dg.define_asset_job(
+    "reference_job",
+    selection=dg.AssetSelection.groups("reference"),
+    description="Load the ticker reference table and build dim_tickers.",
+)
+
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=_INGEST,
+    partitions_def=daily_partitions,
+    description="Fetch, land and analyse one day of news.",
+)
+
+marts_job = dg.define_asset_job(
+    "marts_job",
+    selection=_MARTS,
+    partitions_def=daily_partitions,
+    description="Build the daily sentiment marts with dbt; a date range runs as one dbt build.",
+)
+
+daily_news_job = dg.define_asset_job(
+    "daily_news_job",
+    selection=_INGEST | _MARTS,
+    partitions_def=daily_partitions,
+    description="One day end to end: fetch, analyse, build marts.",
+)
+
+JOBS = [reference_job, ingest_job, marts_job, daily_news_job]

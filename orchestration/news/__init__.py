@@ -1,0 +1,1 @@
+"""News ingestion: sources, fetching, parsing and normalisation. No Dagster here."""

@@ -1,0 +1,88 @@
+"""RSS, Atom and RDF feeds into Article records (feedparser does the XML)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import feedparser
+
+from orchestration.news.articles import Article
+from orchestration.news.normalize import (
+    canonical_url,
+    content_hash,
+    html_to_text,
+    stable_id,
+    struct_time_to_utc,
+)
+
+
+class FeedError(Exception):
+    """The document is not a feed we can read anything from."""
+
+
+@dataclass
+class ParsedFeed:
+    articles: list[Article]
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_feed(content: bytes, source: str, fetched_at: datetime) -> ParsedFeed:
+    """Every readable entry of a feed document; a partly broken feed keeps what it can."""
+    doc = feedparser.parse(content)
+    if not doc.version and not doc.entries:
+        reason = f": {doc.bozo_exception}" if doc.bozo else ""
+        raise FeedError(f"not an RSS, Atom or RDF feed{reason}")
+    warnings = []
+    if doc.bozo:
+        warnings.append(
+            f"feed is malformed, kept {len(doc.entries)} readable entries: {doc.bozo_exception}"
+        )
+    articles = []
+    skipped = undated = 0
+    for entry in doc.entries:
+        article = _article(entry, source, fetched_at)
+        if article is None:
+            skipped += 1
+            continue
+        undated += article.published_at_is_fetch_time
+        articles.append(article)
+    if skipped:
+        warnings.append(f"{skipped} entries had neither title nor text and were skipped")
+    if undated:
+        warnings.append(f"{undated} entries had no date; used the fetch time")
+    return ParsedFeed(articles, warnings)
+
+
+def _article(entry: feedparser.FeedParserDict, source: str, fetched_at: datetime) -> Article | None:
+    title = html_to_text(entry.get("title", ""))
+    body = html_to_text(_body_markup(entry))
+    if not title and not body:
+        return None
+    parsed_date = entry.get("published_parsed") or entry.get("updated_parsed")
+    published_at = struct_time_to_utc(parsed_date) if parsed_date else fetched_at
+    link = entry.get("link", "")
+    url = canonical_url(link) if link.startswith(("http://", "https://")) else ""
+    # Entries without a usable link are identified by what they say, so a re-fetch maps
+    # them to the same id.
+    article_id = stable_id(url) if url else stable_id(source, entry.get("id", ""), title)
+    return Article(
+        article_id=article_id,
+        url=url,
+        title=title or body[:120],
+        body=body,
+        source=source,
+        published_at=published_at,
+        fetched_at=fetched_at,
+        content_hash=content_hash(title, body),
+        published_at_is_fetch_time=parsed_date is None,
+        sources=[source],
+    )
+
+
+def _body_markup(entry: feedparser.FeedParserDict) -> str:
+    """The richest text an entry carries: full content, then summary, then description."""
+    contents = entry.get("content") or []
+    longest = max((c.get("value", "") for c in contents), key=len, default="")
+    summary = entry.get("summary", "") or entry.get("description", "")
+    return longest if len(longest) > len(summary) else summary

@@ -1,0 +1,23 @@
+"""Where the project's files are, and the defaults that live beside them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DATABASE_ENV = "TICKERPULSE_DUCKDB_PATH"
+DEFAULT_DATABASE = "data/tickerpulse.duckdb"
+DEFAULT_SOURCES = "sources.yaml"
+
+
+def project_path(value: str) -> Path:
+    """A configured path; relative ones are relative to the project root, not the cwd."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
+
+
+def warehouse_path() -> Path:
+    """The DuckDB file outside a Dagster run (the CLI): same variable, same default."""
+    return project_path(os.environ.get(DATABASE_ENV, DEFAULT_DATABASE))

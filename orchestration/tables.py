@@ -1,0 +1,155 @@
+"""Domain records as polars frames shaped like the raw DuckDB tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import polars as pl
+
+from orchestration.analysis.base import Failure
+from orchestration.analysis.schema import ArticleAnalysis
+from orchestration.analysis.tickers import Company
+from orchestration.news.articles import Article
+from orchestration.news.sources import SourceOutcome
+
+_TICKERS = pl.List(
+    pl.Struct(
+        {
+            "ticker": pl.String,
+            "relevance_score": pl.Float64,
+            "ticker_sentiment_score": pl.Float64,
+            "ticker_sentiment_label": pl.String,
+        }
+    )
+)
+
+
+def _utc_naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def companies_frame(companies: list[Company]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "symbol": [c.symbol for c in companies],
+            "name": [c.name for c in companies],
+            "sector": [c.sector for c in companies],
+            "industry": [c.industry for c in companies],
+            "cik": [c.cik for c in companies],
+            "name_variants": [list(c.name_variants) for c in companies],
+        },
+        schema_overrides={"name_variants": pl.List(pl.String)},
+    )
+
+
+def articles_frame(articles: list[Article], run_id: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "article_id": [a.article_id for a in articles],
+            "partition_date": [date.fromisoformat(a.published_date) for a in articles],
+            "url": [a.url or None for a in articles],
+            "title": [a.title for a in articles],
+            "body": [a.body for a in articles],
+            "source": [a.source for a in articles],
+            "sources": [a.sources for a in articles],
+            "published_at": [_utc_naive(a.published_at) for a in articles],
+            "published_at_is_fetch_time": [a.published_at_is_fetch_time for a in articles],
+            "fetched_at": [_utc_naive(a.fetched_at) for a in articles],
+            "content_hash": [a.content_hash for a in articles],
+            "run_id": [run_id] * len(articles),
+        },
+        schema_overrides={
+            "sources": pl.List(pl.String),
+            "url": pl.String,
+            "partition_date": pl.Date,
+            "published_at": pl.Datetime("us"),
+            "fetched_at": pl.Datetime("us"),
+        },
+    )
+
+
+def outcomes_frame(
+    outcomes: list[SourceOutcome],
+    in_window: dict[str, int],
+    window: tuple[date, date],
+    run_id: str,
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "run_id": [run_id] * len(outcomes),
+            "window_start": [window[0]] * len(outcomes),
+            "window_end": [window[1]] * len(outcomes),
+            "source": [o.source for o in outcomes],
+            "location": [o.location for o in outcomes],
+            "status": [o.status for o in outcomes],
+            "items": [o.items for o in outcomes],
+            "items_in_window": [in_window.get(o.source, 0) for o in outcomes],
+            "message": [o.message for o in outcomes],
+        },
+        schema_overrides={"message": pl.String, "window_start": pl.Date, "window_end": pl.Date},
+    )
+
+
+def analyses_frame(
+    analyses: dict[str, ArticleAnalysis],
+    day: date,
+    version: tuple[str, str, str],
+    run_id: str,
+) -> pl.DataFrame:
+    analyzer, model, prompt_version = version
+    now = _utc_naive(datetime.now(tz=UTC))
+    rows = [
+        {
+            "article_id": article_id,
+            "partition_date": day,
+            "analyzer": analyzer,
+            "model": model,
+            "prompt_version": prompt_version,
+            "summary_sentence": a.summary_sentence,
+            "summary_paragraph": a.summary_paragraph,
+            "overall_sentiment_score": a.overall_sentiment_score,
+            "overall_sentiment_label": a.overall_sentiment_label,
+            "tickers": [t.model_dump() for t in a.tickers],
+            "run_id": run_id,
+            "analyzed_at": now,
+        }
+        for article_id, a in analyses.items()
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "article_id": pl.String,
+            "partition_date": pl.Date,
+            "analyzer": pl.String,
+            "model": pl.String,
+            "prompt_version": pl.String,
+            "summary_sentence": pl.String,
+            "summary_paragraph": pl.String,
+            "overall_sentiment_score": pl.Float64,
+            "overall_sentiment_label": pl.String,
+            "tickers": _TICKERS,
+            "run_id": pl.String,
+            "analyzed_at": pl.Datetime("us"),
+        },
+    )
+
+
+def failures_frame(
+    failures: list[Failure], day: date, version: tuple[str, str, str], run_id: str
+) -> pl.DataFrame:
+    analyzer, model, prompt_version = version
+    now = _utc_naive(datetime.now(tz=UTC))
+    return pl.DataFrame(
+        {
+            "article_id": [f.article_id for f in failures],
+            "partition_date": [day] * len(failures),
+            "analyzer": [analyzer] * len(failures),
+            "model": [model] * len(failures),
+            "prompt_version": [prompt_version] * len(failures),
+            "error_class": [f.error_class for f in failures],
+            "error_message": [f.message for f in failures],
+            "run_id": [run_id] * len(failures),
+            "failed_at": [now] * len(failures),
+        },
+        schema_overrides={"partition_date": pl.Date, "failed_at": pl.Datetime("us")},
+    )

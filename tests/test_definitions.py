@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.definitions import defs
+
+EXPECTED_ASSETS = {
+    "ticker_reference",
+    "raw_articles",
+    "article_analysis",
+    "staging/stg_raw__articles",
+    "staging/stg_raw__article_analyses",
+    "staging/stg_raw__tickers",
+    "intermediate/int_articles_analysed",
+    "intermediate/int_ticker_mentions_unnested",
+    "marts/dim_tickers",
+    "marts/fct_article_sentiment",
+    "marts/fct_ticker_mentions",
+    "marts/fct_ticker_sentiment_daily",
+}
+
+
+def test_definitions_load_and_validate():
+    dg.Definitions.validate_loadable(defs)
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == EXPECTED_ASSETS
+
+
+def test_every_job_resolves():
+    for name in ("reference_job", "ingest_job", "marts_job", "daily_news_job"):
+        assert defs.resolve_job_def(name).name == name
+
+
+def test_dbt_sources_map_onto_python_assets_so_lineage_is_one_graph():
+    graph = defs.resolve_asset_graph()
+
+    def parents(key: str) -> set[str]:
+        node = graph.get(dg.AssetKey.from_user_string(key))
+        return {parent.to_user_string() for parent in node.parent_keys}
+
+    assert parents("staging/stg_raw__articles") == {"raw_articles"}
+    assert parents("staging/stg_raw__article_analyses") == {"article_analysis"}
+    assert parents("staging/stg_raw__tickers") == {"ticker_reference"}
+    assert parents("article_analysis") == {"raw_articles", "ticker_reference"}
+    assert "marts/dim_tickers" in parents("marts/fct_ticker_mentions")
+
+
+def test_dbt_tests_are_asset_checks():
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert any(name.startswith("relationships_fct_ticker_mentions_article_id") for name in checks)
+    assert any(name.startswith("unique_combination_fct_ticker_sentiment_daily") for name in checks)
+
+
+def test_daily_assets_share_partitions_and_backfill_in_one_run():
+    graph = defs.resolve_asset_graph()
+    for key in ("raw_articles", "article_analysis", "marts/fct_ticker_sentiment_daily"):
+        node = graph.get(dg.AssetKey.from_user_string(key))
+        assert node.partitions_def is not None
+        assert node.backfill_policy == dg.BackfillPolicy.single_run()
+    assert graph.get(dg.AssetKey("ticker_reference")).partitions_def is None
