@@ -16,6 +16,8 @@ from orchestration.definitions import build_defs
 from orchestration.paths import PROJECT_ROOT
 from orchestration.resources import AnalyzerResource, NewsSourcesResource, WarehouseResource
 
+pytest_plugins = ["tests.openai_server", "tests.feed_server"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 STORYLINE = json.loads((PROJECT_ROOT / "orchestration/demo/storyline.json").read_text())
 

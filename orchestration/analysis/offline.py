@@ -33,6 +33,13 @@ _BACK_REFERENCE = re.compile(
     r"chipmaker|automaker|planemaker|drugmaker|giant|stock)|shares|the shares)\b",
     re.IGNORECASE,
 )
+# Where a sentence that names several companies turns from one to the next:
+# "Walmart gains share as Amazon warns on costs", "X beat estimates; Y missed".
+_CLAUSE_BREAK = re.compile(
+    r";|,?\s+(?:while|whereas|as|but|although|though|even as|by contrast|in contrast)\s+"
+    r"|,\s+(?:and|which|after)\s+",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,9 @@ class _Sentence:
     weight: float
     raw_score: float
     symbols: frozenset[str]
+    # The raw score each named company gets from this sentence: the whole sentence for a
+    # single company, its own clauses where several are named.
+    by_symbol: dict[str, float]
 
 
 def sentence_score(text: str) -> float:
@@ -112,10 +122,24 @@ class OfflineAnalyzer:
             if not symbols and len(previous) == 1 and _BACK_REFERENCE.match(text):
                 symbols = previous
             weight = _TITLE_WEIGHT if index == 0 else _LEAD_WEIGHT if index == 1 else 1.0
-            out.append(_Sentence(text, weight, sentence_score(text), symbols))
+            raw = sentence_score(text)
+            by_symbol = self._clause_scores(text) if len(symbols) > 1 else {}
+            by_symbol = {s: by_symbol.get(s, raw) for s in symbols}
+            out.append(_Sentence(text, weight, raw, symbols, by_symbol))
             if symbols:
                 previous = symbols
         return out
+
+    def _clause_scores(self, text: str) -> dict[str, float]:
+        """Score each clause for the companies it names; an unnamed clause continues the last."""
+        scores: dict[str, float] = {}
+        current: set[str] = set()
+        for clause in _CLAUSE_BREAK.split(text):
+            named = {m.symbol for m in self.reference.find(clause)}
+            current = named or current
+            for symbol in current:
+                scores[symbol] = scores.get(symbol, 0.0) + sentence_score(clause)
+        return scores
 
     def _ticker_scores(self, parsed: list[_Sentence]) -> dict[str, tuple[float, float]]:
         counts = Counter(symbol for s in parsed for symbol in s.symbols)
@@ -129,7 +153,8 @@ class OfflineAnalyzer:
                 + 0.2 * (1 - first / len(parsed))
                 + 0.4 * count / total
             )
-            score = squash(sum(s.weight * s.raw_score for s in own), sum(s.weight for s in own))
+            raw = sum(s.weight * s.by_symbol[symbol] for s in own)
+            score = squash(raw, sum(s.weight for s in own))
             scores[symbol] = (relevance, score)
         return scores
 

@@ -30,9 +30,9 @@ class ParsedFeed:
 def parse_feed(content: bytes, source: str, fetched_at: datetime) -> ParsedFeed:
     """Every readable entry of a feed document; a partly broken feed keeps what it can."""
     doc = feedparser.parse(content)
-    if not doc.version and not doc.entries:
+    if not doc.entries and (doc.bozo or not doc.version):
         reason = f": {doc.bozo_exception}" if doc.bozo else ""
-        raise FeedError(f"not an RSS, Atom or RDF feed{reason}")
+        raise FeedError(f"not an RSS, Atom or RDF feed with readable entries{reason}")
     warnings = []
     if doc.bozo:
         warnings.append(
@@ -47,6 +47,8 @@ def parse_feed(content: bytes, source: str, fetched_at: datetime) -> ParsedFeed:
             continue
         undated += article.published_at_is_fetch_time
         articles.append(article)
+    if doc.bozo and not articles:
+        raise FeedError(f"not an RSS, Atom or RDF feed with readable entries: {doc.bozo_exception}")
     if skipped:
         warnings.append(f"{skipped} entries had neither title nor text and were skipped")
     if undated:
