@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import dagster as dg
 
 from orchestration.definitions import defs
+from orchestration.paths import PROJECT_ROOT
 
 EXPECTED_ASSETS = {
     "ticker_reference",
@@ -58,3 +63,18 @@ def test_daily_assets_share_partitions_and_backfill_in_one_run():
         assert node.partitions_def is not None
         assert node.backfill_policy == dg.BackfillPolicy.single_run()
     assert graph.get(dg.AssetKey("ticker_reference")).partitions_def is None
+
+
+def test_the_workspace_loads_the_way_dagster_dev_loads_it():
+    dagster = Path(sys.executable).with_name("dagster")
+    done = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        start_new_session=True,  # never leaves a child behind in our process group
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "tickerpulse" in done.stdout + done.stderr

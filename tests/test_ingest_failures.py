@@ -63,9 +63,7 @@ def test_a_malformed_feed_is_reported_and_good_sources_still_land(tmp_path: Path
         "missing",
         "web-page",
     ]
-    logged = "\n".join(
-        record.user_message for record in pipeline.instance.all_logs(result.run_id)
-    )
+    logged = "\n".join(record.user_message for record in pipeline.instance.all_logs(result.run_id))
     assert "source broken failed: not an RSS, Atom or RDF feed with readable entries" in logged
 
     # Every landed article was analysed.
