@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 
 import openai
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from orchestration.analysis.base import AnalysisError
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
@@ -23,7 +23,17 @@ PROMPT_VERSION = "article-v1"
 MAX_ARTICLE_CHARS = 12_000
 
 
+_FORMATS = ("json_schema", "json_object_with_schema", "json_object")
+_FORMAT_REJECTED = (
+    openai.BadRequestError,
+    openai.UnprocessableEntityError,
+    openai.InternalServerError,
+)
+
+
 class LLMTicker(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)  # NaN must not clamp to "Bullish"
+
     ticker: str
     company_name: str
     relevance_score: float
@@ -32,6 +42,8 @@ class LLMTicker(BaseModel):
 
 class LLMAnswer(BaseModel):
     """What we ask the model for; ranges are enforced afterwards, not trusted."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
     summary_sentence: str
     summary_paragraph: str
@@ -54,6 +66,21 @@ def response_schema() -> dict[str, Any]:
 
     tighten(schema)
     return schema
+
+
+def _response_format(kind: str) -> dict[str, Any]:
+    if kind == "json_schema":
+        return {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "article_analysis",
+                "schema": response_schema(),
+                "strict": True,
+            },
+        }
+    if kind == "json_object_with_schema":  # llama.cpp's server constrains output with it
+        return {"type": "json_object", "schema": response_schema()}
+    return {"type": "json_object"}
 
 
 def load_prompt(version: str = PROMPT_VERSION) -> str:
@@ -87,7 +114,7 @@ class OpenAICompatibleAnalyzer:
             timeout=timeout_s,
             max_retries=max_retries,
         )
-        self._structured = True
+        self._format = 0  # index into _FORMATS: the strictest format known to work
         self.dropped_tickers = 0
 
     def analyze(self, article: ArticleText) -> ArticleAnalysis:
@@ -119,27 +146,23 @@ class OpenAICompatibleAnalyzer:
         ]
 
     def _complete(self, messages: list[dict[str, str]]) -> str:
-        if self._structured:
+        """Ask in the strictest output format the server has accepted so far.
+
+        A server that rejects one format (llama.cpp answers json_schema with a 500) is asked
+        in the next; only a format that produced an answer is remembered, so one outage
+        does not switch structured output off for the rest of the run.
+        """
+        error: openai.APIStatusError | None = None
+        for index in range(self._format, len(_FORMATS)):
             try:
-                return self._create(
-                    messages,
-                    {
-                        "type": "json_schema",
-                        "json_schema": {
-                            "name": "article_analysis",
-                            "schema": response_schema(),
-                            "strict": True,
-                        },
-                    },
-                )
-            except (
-                openai.BadRequestError,
-                openai.InternalServerError,
-                openai.UnprocessableEntityError,
-            ):
-                # Servers without strict schemas (llama.cpp answers 500) get JSON mode from now on.
-                self._structured = False
-        return self._create(messages, {"type": "json_object", "schema": response_schema()})
+                content = self._create(messages, _response_format(_FORMATS[index]))
+            except _FORMAT_REJECTED as exc:
+                error = exc
+                continue
+            self._format = index
+            return content
+        assert error is not None
+        raise error
 
     def _create(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> str:
         response = self._client.chat.completions.create(

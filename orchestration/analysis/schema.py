@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,7 +35,10 @@ def sentiment_label(score: float) -> SentimentLabel:
 
 
 def clamp(value: float, low: float = -1.0, high: float = 1.0) -> float:
-    return max(low, min(high, float(value)))
+    value = float(value)
+    if math.isnan(value):  # max/min would pass NaN through or pick a bound at random
+        raise ValueError("score is NaN")
+    return max(low, min(high, value))
 
 
 @dataclass(frozen=True)
