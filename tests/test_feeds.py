@@ -161,6 +161,7 @@ def test_every_failing_source_gets_an_error_outcome_and_the_good_feed_still_arri
             "web-page", feed_server.serve_file("/page", FIXTURES / "not_a_feed.html", "text/html")
         ),
         feed("garbage", feed_server.serve("/garbage.xml", b"<?xml version='1.0'?>\n<nope><<>>")),
+        feed("malformed", feed_server.serve_file("/malformed.xml", FIXTURES / "malformed.xml")),
         feed("good", feed_server.serve_file("/good.rss", FIXTURES / "small.rss")),
     ]
 
@@ -170,13 +171,14 @@ def test_every_failing_source_gets_an_error_outcome_and_the_good_feed_still_arri
 
     assert [o.source for o in outcomes] == [s.name for s in sources]
     errors = {o.source: o.message for o in outcomes if o.status == "error"}
-    assert set(errors) == {"broken", "slow", "looping", "web-page", "garbage"}
+    assert set(errors) == {"broken", "slow", "looping", "web-page", "garbage", "malformed"}
     assert errors["broken"] == "HTTP 500 from 127.0.0.1"
     assert errors["slow"].startswith("timed out reading 127.0.0.1")
     assert errors["looping"] == "more than 5 redirects from 127.0.0.1"
     assert errors["web-page"].startswith("not an RSS, Atom or RDF feed")
-    assert errors["garbage"].startswith("not an RSS, Atom or RDF feed: ")
-    assert "not well-formed" in errors["garbage"]
+    for broken_xml in ("garbage", "malformed"):
+        assert errors[broken_xml].startswith("not an RSS, Atom or RDF feed")
+        assert "not well-formed" in errors[broken_xml]
     assert all(o.items == 0 for o in outcomes if o.status == "error")
     assert by_source(outcomes)["good"].items == 3
     assert {a.title for a in articles} == SMALL_RSS_TITLES
@@ -386,12 +388,6 @@ def test_outcomes_never_show_credentials_or_api_keys(feed_server: FeedServer, cl
 # -- product bugs, pinned until fixed --------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="parse_feed reads doc.version, which feedparser does not set for an empty "
-    "document, so an empty 200 response raises AttributeError out of collect()",
-)
 def test_an_empty_response_is_an_error_outcome_and_the_other_sources_still_arrive(
     feed_server: FeedServer, client: httpx.Client
 ):
@@ -406,13 +402,6 @@ def test_an_empty_response_is_an_error_outcome_and_the_other_sources_still_arriv
     assert [a.title for a in articles] == [ATOM_TITLE]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="canonical_url calls urlsplit(...).port, which raises ValueError for a bad port "
-    "or a broken IPv6 host; parse_feed does not catch it and collect() only catches "
-    "FetchError/FeedError, so one bad <link> stops every source",
-)
 def test_an_entry_with_an_unparseable_link_does_not_stop_the_other_sources(
     feed_server: FeedServer, client: httpx.Client
 ):
@@ -434,12 +423,6 @@ def test_an_entry_with_an_unparseable_link_does_not_stop_the_other_sources(
     assert ATOM_TITLE in {a.title for a in articles}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="feeds._article only keeps links that start with lower-case 'http://' or "
-    "'https://'; URL schemes are case-insensitive, so 'HTTPS://...' loses its URL and the "
-    "article id no longer comes from the canonical URL (no dedup across feeds)",
-)
 def test_a_link_with_an_upper_case_scheme_keeps_its_canonical_url():
     doc = (
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>Loud wire</title><item>'
@@ -455,23 +438,12 @@ def test_a_link_with_an_upper_case_scheme_keeps_its_canonical_url():
     assert article.article_id == stable_id(PFIZER_URL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="redact_url returns any non-http(s) location unchanged, so credentials in e.g. "
-    "an ftp:// source end up in SourceOutcome.location (logs, asset metadata)",
-)
 def test_redact_url_strips_credentials_whatever_the_scheme():
     redacted = redact_url("ftp://alice:s3cret@feeds.example.com/wire.rss")
 
     assert "s3cret" not in redacted
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FetchError,
-    reason="fetch turns a file:// URL into a path with removeprefix('file://') and never "
-    "percent-decodes it, so file:///.../my%20feeds/wire.rss is 'not found'",
-)
 def test_a_file_url_with_percent_encoded_characters_is_read(tmp_path: Path, client: httpx.Client):
     folder = tmp_path / "my feeds"
     folder.mkdir()
@@ -482,12 +454,6 @@ def test_a_file_url_with_percent_encoded_characters_is_read(tmp_path: Path, clie
     assert fetched.content == (FIXTURES / "small.rss").read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the httpx timeout bounds each read, not the whole response: a server that "
-    "sends a few bytes just inside the timeout keeps fetch() busy for as long as it likes "
-    "(bounded only by MAX_BYTES), despite fetch.py's 'hard limits'",
-)
 def test_a_server_that_drips_bytes_cannot_outlast_the_timeout(
     feed_server: FeedServer, client: httpx.Client
 ):

@@ -29,15 +29,13 @@ class ParsedFeed:
 
 def parse_feed(content: bytes, source: str, fetched_at: datetime) -> ParsedFeed:
     """Every readable entry of a feed document; a partly broken feed keeps what it can."""
+    if not content.strip():
+        raise FeedError("empty response: no feed document")
     doc = feedparser.parse(content)
-    if not doc.entries and (doc.bozo or not doc.version):
+    if not doc.entries and (doc.bozo or not doc.get("version")):
         reason = f": {doc.bozo_exception}" if doc.bozo else ""
         raise FeedError(f"not an RSS, Atom or RDF feed with readable entries{reason}")
     warnings = []
-    if doc.bozo:
-        warnings.append(
-            f"feed is malformed, kept {len(doc.entries)} readable entries: {doc.bozo_exception}"
-        )
     articles = []
     skipped = undated = 0
     for entry in doc.entries:
@@ -49,6 +47,10 @@ def parse_feed(content: bytes, source: str, fetched_at: datetime) -> ParsedFeed:
         articles.append(article)
     if doc.bozo and not articles:
         raise FeedError(f"not an RSS, Atom or RDF feed with readable entries: {doc.bozo_exception}")
+    if doc.bozo:
+        warnings.append(
+            f"feed is malformed, kept {len(articles)} readable entries: {doc.bozo_exception}"
+        )
     if skipped:
         warnings.append(f"{skipped} entries had neither title nor text and were skipped")
     if undated:
@@ -63,8 +65,7 @@ def _article(entry: feedparser.FeedParserDict, source: str, fetched_at: datetime
         return None
     parsed_date = entry.get("published_parsed") or entry.get("updated_parsed")
     published_at = struct_time_to_utc(parsed_date) if parsed_date else fetched_at
-    link = entry.get("link", "")
-    url = canonical_url(link) if link.startswith(("http://", "https://")) else ""
+    url = _canonical_link(entry.get("link", ""))
     # Entries without a usable link are identified by what they say, so a re-fetch maps
     # them to the same id.
     article_id = stable_id(url) if url else stable_id(source, entry.get("id", ""), title)
@@ -80,6 +81,16 @@ def _article(entry: feedparser.FeedParserDict, source: str, fetched_at: datetime
         published_at_is_fetch_time=parsed_date is None,
         sources=[source],
     )
+
+
+def _canonical_link(link: str) -> str:
+    """The entry's canonical http(s) URL, or "" when it has none we can use."""
+    if not link.strip().lower().startswith(("http://", "https://")):
+        return ""
+    try:
+        return canonical_url(link)
+    except ValueError:  # a port out of range, a broken IPv6 host: identify it by content
+        return ""
 
 
 def _body_markup(entry: feedparser.FeedParserDict) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import httpx
 
@@ -39,13 +41,18 @@ def fetch(location: str, client: httpx.Client, max_bytes: int = MAX_BYTES) -> Fe
     scheme = urlsplit(location).scheme.lower()
     if scheme in {"http", "https"}:
         return _fetch_http(location, client, max_bytes)
-    if scheme in {"", "file"} or len(scheme) == 1:  # "C:\\..." parses as scheme "c"
-        return _read_file(Path(location.removeprefix("file://")), max_bytes)
+    if scheme == "file":
+        return _read_file(Path(url2pathname(urlsplit(location).path)), max_bytes)
+    if scheme == "" or len(scheme) == 1:  # "C:\\..." parses as scheme "c"
+        return _read_file(Path(location), max_bytes)
     raise FetchError(f"unsupported scheme {scheme!r}: only http, https and local files")
 
 
 def _fetch_http(url: str, client: httpx.Client, max_bytes: int) -> Fetched:
     host = urlsplit(url).hostname
+    # httpx times each read; a server dripping bytes must not outlast the whole budget.
+    budget = client.timeout.read or TIMEOUT_S
+    deadline = time.monotonic() + budget
     try:
         with client.stream("GET", url) as response:
             if response.status_code >= 400:
@@ -57,6 +64,8 @@ def _fetch_http(url: str, client: httpx.Client, max_bytes: int) -> Fetched:
                 if size > max_bytes:
                     raise FetchError(f"response from {host} is over the {max_bytes:,} byte limit")
                 chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise FetchError(f"timed out reading {host} (over {budget:g} s in total)")
             return Fetched(
                 b"".join(chunks), str(response.url), response.headers.get("content-type")
             )

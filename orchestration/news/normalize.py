@@ -34,7 +34,27 @@ _TRACKING_PARAMS = frozenset(
         "feature",
     }
 )
-_BLOCK_TAGS = frozenset({"p", "br", "div", "li", "h1", "h2", "h3", "h4", "tr", "blockquote"})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "div",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "td",
+        "th",
+        "hr",
+        "blockquote",
+        "section",
+        "article",
+    }
+)
 _SKIP_TAGS = frozenset({"script", "style", "noscript"})
 
 
@@ -108,9 +128,8 @@ def struct_time_to_utc(value: time.struct_time) -> datetime:
 def redact_url(location: str) -> str:
     """A source location safe for logs: no credentials, no query values (they may be keys)."""
     parts = urlsplit(location)
-    if parts.scheme not in {"http", "https"}:
+    if not parts.netloc:  # a local path
         return location
-    host = parts.hostname or ""
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    host = parts.netloc.rpartition("@")[2].lower()  # drop user:password, whatever the scheme
     query = "&".join(f"{k}=…" for k, _ in parse_qsl(parts.query, keep_blank_values=True))
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return urlunsplit((parts.scheme, host, parts.path, query, ""))

@@ -87,6 +87,10 @@ def collect(
             except (FetchError, FeedError) as exc:
                 outcomes.append(SourceOutcome(source.name, location, "error", 0, str(exc)))
                 continue
+            except Exception as exc:  # a parser bug on one source must not stop the others
+                message = f"unexpected {type(exc).__name__}: {exc}"
+                outcomes.append(SourceOutcome(source.name, location, "error", 0, message))
+                continue
             status = "partial" if parsed.warnings else "ok"
             message = "; ".join(parsed.warnings) or None
             outcomes.append(
