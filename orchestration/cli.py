@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.paths import PROJECT_ROOT, warehouse_path
+from orchestration.paths import PROJECT_ROOT, serving_path, warehouse_path
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -82,15 +82,20 @@ def run_demo(start: str, end: str) -> int:
 def print_summary(start: str, end: str) -> None:
     import duckdb
 
+    from orchestration.serving import CATALOG
+
+    # Read what BI tools read: the published catalog, never the warehouse itself.
     database = warehouse_path()
-    with duckdb.connect(str(database), read_only=True) as con:
+    catalog = serving_path() / CATALOG
+    with duckdb.connect(str(catalog), read_only=True) as con:
         rows = con.execute(_SUMMARY_SQL, [start, end]).fetchall()
         totals = con.execute(
             "select count(*), count(distinct ticker) from marts.fct_ticker_mentions "
             "where published_date between ? and ?",
             [start, end],
         ).fetchone()
-    print(f"\nDuckDB warehouse: {database}")
+    print(f"\nDuckDB warehouse (written by runs):   {database}")
+    print(f"Served marts (open this in BI tools): {catalog}")
     print(f"{totals[0]} ticker mentions of {totals[1]} tickers, {start} .. {end}\n")
     header = ("ticker", "company", "articles", "sentiment", "bull days", "bear days")
     print("{:<7}{:<28}{:>9}{:>11}{:>11}{:>11}".format(*header))
@@ -99,7 +104,7 @@ def print_summary(start: str, end: str) -> None:
     print(
         "\nNext:\n"
         "  Dagster UI (lineage, runs, backfills):  make dev   then open http://127.0.0.1:3000\n"
-        f"  Query the marts (duckdb CLI):           duckdb -readonly {database}\n"
+        f"  Query the marts (duckdb CLI):           duckdb -readonly {catalog}\n"
         "      select * from marts.fct_ticker_sentiment_daily order by sentiment_date, ticker;\n"
         "  Or without the duckdb CLI:              .venv/bin/tickerpulse query "
         '"select * from marts.fct_article_sentiment limit 5"'
@@ -107,11 +112,12 @@ def print_summary(start: str, end: str) -> None:
 
 
 def run_query(sql: str) -> int:
-    """Run one read-only SQL statement against the warehouse and print the result."""
+    """Run one read-only SQL statement against the served marts and print the result."""
     import duckdb
 
-    database = warehouse_path()
-    with duckdb.connect(str(database), read_only=True) as con:
+    from orchestration.serving import CATALOG
+
+    with duckdb.connect(str(serving_path() / CATALOG), read_only=True) as con:
         print(con.sql(sql))
     return 0
 

@@ -6,10 +6,18 @@ from orchestration.assets.analysis import article_analysis
 from orchestration.assets.dbt import dbt_daily_models, dbt_reference_models
 from orchestration.assets.ingest import raw_articles
 from orchestration.assets.reference import ticker_reference
+from orchestration.assets.serving import served_marts
 from orchestration.jobs import JOBS
 from orchestration.resources import build_resources
 
-ASSETS = [ticker_reference, raw_articles, article_analysis, dbt_reference_models, dbt_daily_models]
+ASSETS = [
+    ticker_reference,
+    raw_articles,
+    article_analysis,
+    dbt_reference_models,
+    dbt_daily_models,
+    served_marts,
+]
 
 
 def build_defs(**resource_overrides: object) -> dg.Definitions:

@@ -7,7 +7,7 @@ import dagster as dg
 from orchestration.partitions import daily_partitions
 
 _INGEST = dg.AssetSelection.assets("raw_articles", "article_analysis")
-_MARTS = dg.AssetSelection.groups("staging", "intermediate", "marts")
+_MARTS = dg.AssetSelection.groups("staging", "intermediate", "marts", "serving")
 
 reference_job = dg.define_asset_job(
     "reference_job",

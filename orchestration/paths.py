@@ -10,12 +10,19 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DATABASE_ENV = "TICKERPULSE_DUCKDB_PATH"
 DEFAULT_DATABASE = "data/tickerpulse.duckdb"
 DEFAULT_SOURCES = "sources.yaml"
+SERVING_ENV = "TICKERPULSE_SERVING_DIR"
+DEFAULT_SERVING = "data/serving"
 
 
 def project_path(value: str) -> Path:
     """A configured path; relative ones are relative to the project root, not the cwd."""
     path = Path(value).expanduser()
     return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
+
+
+def serving_path() -> Path:
+    """The published marts' folder outside a Dagster run (the CLI)."""
+    return project_path(os.environ.get(SERVING_ENV, DEFAULT_SERVING))
 
 
 def warehouse_path() -> Path:

@@ -26,7 +26,9 @@ from orchestration.paths import (
     DATABASE_ENV,
     DBT_PROJECT_DIR,
     DEFAULT_DATABASE,
+    DEFAULT_SERVING,
     DEFAULT_SOURCES,
+    SERVING_ENV,
     project_path,
 )
 
@@ -46,6 +48,17 @@ class WarehouseResource(dg.ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         with warehouse.connect(self.path, read_only=read_only) as con:
             yield con
+
+
+class ServingResource(dg.ConfigurableResource):
+    """Where the published marts live for BI tools (TICKERPULSE_SERVING_DIR)."""
+
+    directory: str = Field(default=DEFAULT_SERVING, description="relative to the project root")
+    keep_versions: int = Field(default=3, description="published versions kept on disk")
+
+    @property
+    def path(self) -> Path:
+        return project_path(self.directory)
 
 
 class NewsSourcesResource(dg.ConfigurableResource):
@@ -110,6 +123,7 @@ def dbt_executable() -> str:
 def build_resources() -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(database_path=_env(DATABASE_ENV, DEFAULT_DATABASE)),
+        "serving": ServingResource(directory=_env(SERVING_ENV, DEFAULT_SERVING)),
         "news_sources": NewsSourcesResource(
             sources_file=_env("TICKERPULSE_SOURCES", DEFAULT_SOURCES)
         ),
