@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -16,12 +17,15 @@ from pydantic import Field
 
 from orchestration import warehouse
 from orchestration.analysis.base import Analyzer
+from orchestration.analysis.batch_api import BatchAPIAnalyzer
+from orchestration.analysis.costs import Budget, PriceTable
 from orchestration.analysis.llm import OpenAICompatibleAnalyzer
 from orchestration.analysis.offline import OfflineAnalyzer
 from orchestration.analysis.tickers import TickerReference
 from orchestration.news.articles import Article
-from orchestration.news.fetch import http_client
-from orchestration.news.sources import SourceOutcome, collect, load_sources
+from orchestration.news.fetch import RetryPolicy, http_client
+from orchestration.news.http_state import ResponseCache
+from orchestration.news.sources import CollectOptions, SourceOutcome, collect, load_sources
 from orchestration.paths import (
     DATABASE_ENV,
     DBT_PROJECT_DIR,
@@ -62,29 +66,69 @@ class ServingResource(dg.ConfigurableResource):
 
 
 class NewsSourcesResource(dg.ConfigurableResource):
-    """The news sources listed in a YAML file (TICKERPULSE_SOURCES)."""
+    """The news sources listed in a YAML file (TICKERPULSE_SOURCES).
+
+    API keys are read at run time from the environment variables each source names in
+    `api_key_env`: the YAML names them, so they cannot be EnvVars fixed at load time.
+    """
 
     sources_file: str = Field(default=DEFAULT_SOURCES, description="relative to the project root")
     timeout_s: float = Field(default=20.0, description="per-request timeout for http sources")
+    max_attempts: int = Field(default=3, description="tries per request on 5xx, 429, timeouts")
+    max_workers: int = Field(default=4, description="sources read at the same time")
+    max_per_host: int = Field(default=2, description="at most this many at once per host")
 
-    def collect(self) -> tuple[list[Article], list[SourceOutcome]]:
+    def collect(
+        self, window: tuple[date, date] | None = None, cache: ResponseCache | None = None
+    ) -> tuple[list[Article], list[SourceOutcome]]:
+        """Articles from every source; API sources query `window` (inclusive UTC days)."""
         sources = load_sources(project_path(self.sources_file))
+        key_names = {str(s.options["api_key_env"]) for s in sources if "api_key_env" in s.options}
+        options = CollectOptions(
+            window=window,
+            retry=RetryPolicy(attempts=self.max_attempts),
+            max_workers=self.max_workers,
+            max_per_host=self.max_per_host,
+            secrets={name: os.environ[name] for name in key_names if os.environ.get(name)},
+        )
         with http_client(self.timeout_s) as client:
-            return collect(sources, client=client, now=datetime.now(tz=UTC))
+            return collect(
+                sources, client=client, now=datetime.now(tz=UTC), options=options, cache=cache
+            )
 
 
 class AnalyzerResource(dg.ConfigurableResource):
     """Which analyzer scores articles: an OpenAI-compatible endpoint, or the offline one.
 
     backend "auto" uses the LLM when OPENAI_API_KEY or OPENAI_BASE_URL is set, else offline.
+    Budgets are per run; None (unset) means unlimited. docs/llm.md explains every knob.
     """
 
     backend: str = Field(default="auto", description="auto | offline | openai")
     base_url: str | None = Field(default=None, description="OpenAI-compatible /v1 URL")
     api_key: str | None = Field(default=None, description="secret: only ever from an EnvVar")
     model: str = Field(default="gpt-4o-mini", description="model name at the endpoint")
-    timeout_s: float = 60.0
-    max_retries: int = 2
+    mode: str = Field(default="online", description="online (concurrent calls) | batch")
+    timeout_s: float = Field(default=60.0, description="per request")
+    max_retries: int = Field(default=3, description="retries per request on 429/5xx/timeouts")
+    concurrency: int = Field(default=8, description="requests in flight at once")
+    breaker_threshold: int = Field(
+        default=5, description="articles failing in a row before the run stops calling"
+    )
+    max_input_tokens: int = Field(default=3000, description="article tokens sent, at most")
+    max_requests: int | None = Field(default=None, description="per-run request budget")
+    max_tokens: int | None = Field(default=None, description="per-run token budget")
+    max_cost_usd: float | None = Field(default=None, description="per-run estimated cost")
+    prices: dict[str, list[float]] | None = Field(
+        default=None, description="model -> [$ per 1M input, $ per 1M output tokens]"
+    )
+    max_attempts: int = Field(
+        default=3, description="runs that may fail an article before it is left dead-lettered"
+    )
+    batch_poll_s: float = Field(default=30.0, description="batch mode: seconds between polls")
+    batch_wait_s: float = Field(
+        default=86_400.0, description="batch mode: give up waiting (articles stay pending)"
+    )
 
     @property
     def uses_llm(self) -> bool:
@@ -96,22 +140,52 @@ class AnalyzerResource(dg.ConfigurableResource):
             self.backend == "auto" and bool(self.api_key or self.base_url)
         )
 
+    @property
+    def choice(self) -> str:
+        """Why this analyzer, in words for the run's metadata."""
+        if self.uses_llm:
+            return f"LLM endpoint ({self.mode} mode), backend={self.backend}"
+        if self.backend == "offline":
+            return "offline analyzer: TICKERPULSE_ANALYZER=offline"
+        return "offline analyzer: no LLM endpoint configured (OPENAI_API_KEY/OPENAI_BASE_URL)"
+
     def build(self, reference: TickerReference) -> Analyzer:
         if not self.uses_llm:
             return OfflineAnalyzer(reference)
-        return OpenAICompatibleAnalyzer(
-            reference,
-            model=self.model,
-            base_url=self.base_url,
-            api_key=self.api_key,
-            timeout_s=self.timeout_s,
-            max_retries=self.max_retries,
-        )
+        if self.mode not in {"online", "batch"}:
+            raise dg.Failure(f"TICKERPULSE_LLM_MODE must be online or batch, not {self.mode!r}")
+        prices = {model: (pair[0], pair[1]) for model, pair in (self.prices or {}).items()}
+        kwargs = {
+            "model": self.model,
+            "base_url": self.base_url,
+            "api_key": self.api_key,
+            "timeout_s": self.timeout_s,
+            "max_retries": self.max_retries,
+            "concurrency": self.concurrency,
+            "max_input_tokens": self.max_input_tokens,
+            "breaker_threshold": self.breaker_threshold,
+            "budget": Budget(self.max_requests, self.max_tokens, self.max_cost_usd),
+            "prices": PriceTable(prices),
+        }
+        if self.mode == "batch":
+            return BatchAPIAnalyzer(
+                reference, poll_s=self.batch_poll_s, wait_s=self.batch_wait_s, **kwargs
+            )
+        return OpenAICompatibleAnalyzer(reference, **kwargs)
 
 
 def _env(name: str, default: object = None) -> object:
     """An EnvVar when the variable is set (Dagster resolves it, the UI shows only its name)."""
     return dg.EnvVar(name) if name in os.environ else default
+
+
+def _env_int(name: str, default: int | None) -> object:
+    return dg.EnvVar.int(name) if os.environ.get(name) else default
+
+
+def _env_float(name: str, default: float | None) -> float | None:
+    # EnvVar has no float flavour; these are knobs, not secrets, so reading them is fine.
+    return float(os.environ[name]) if os.environ.get(name) else default
 
 
 def dbt_executable() -> str:
@@ -132,6 +206,17 @@ def build_resources() -> dict[str, object]:
             base_url=_env("OPENAI_BASE_URL"),
             api_key=_env("OPENAI_API_KEY"),
             model=_env("TICKERPULSE_LLM_MODEL", "gpt-4o-mini"),
+            mode=_env("TICKERPULSE_LLM_MODE", "online"),
+            concurrency=_env_int("TICKERPULSE_LLM_CONCURRENCY", 8),
+            timeout_s=_env_float("TICKERPULSE_LLM_TIMEOUT_S", 60.0),
+            max_retries=_env_int("TICKERPULSE_LLM_MAX_RETRIES", 3),
+            max_requests=_env_int("TICKERPULSE_LLM_MAX_REQUESTS", None),
+            max_tokens=_env_int("TICKERPULSE_LLM_MAX_TOKENS", None),
+            max_cost_usd=_env_float("TICKERPULSE_LLM_MAX_COST_USD", None),
+            # Non-secret JSON, read when the definitions load: {"model": [in, out]}.
+            prices=json.loads(os.environ["TICKERPULSE_LLM_PRICES"])
+            if os.environ.get("TICKERPULSE_LLM_PRICES")
+            else None,
         ),
         "dbt": DbtCliResource(
             project_dir=os.fspath(DBT_PROJECT_DIR), dbt_executable=dbt_executable()

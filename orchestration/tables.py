@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 import polars as pl
 
-from orchestration.analysis.base import Failure
+from orchestration.analysis.base import CallRecord, Failure, Pending
 from orchestration.analysis.schema import ArticleAnalysis
 from orchestration.analysis.tickers import Company
 from orchestration.news.articles import Article
@@ -22,6 +23,17 @@ _TICKERS = pl.List(
         }
     )
 )
+
+
+_EVIDENCE = pl.List(pl.Struct({"ticker": pl.String, "evidence": pl.String}))
+_CALL_COLUMNS = {
+    "input_tokens": pl.Int32,
+    "output_tokens": pl.Int32,
+    "latency_ms": pl.Int32,
+    "cost_usd": pl.Float64,
+    "attempts": pl.Int32,
+    "cache_hit": pl.Boolean,
+}
 
 
 def _utc_naive(value: datetime) -> datetime:
@@ -56,10 +68,17 @@ def articles_frame(articles: list[Article], run_id: str) -> pl.DataFrame:
             "published_at_is_fetch_time": [a.published_at_is_fetch_time for a in articles],
             "fetched_at": [_utc_naive(a.fetched_at) for a in articles],
             "content_hash": [a.content_hash for a in articles],
+            "language": [a.language for a in articles],
+            "publisher": [a.publisher for a in articles],
+            "provider_sentiment": [a.provider_sentiment for a in articles],
+            "duplicate_ids": [a.duplicate_ids for a in articles],
             "run_id": [run_id] * len(articles),
         },
         schema_overrides={
             "sources": pl.List(pl.String),
+            "duplicate_ids": pl.List(pl.String),
+            "publisher": pl.String,
+            "provider_sentiment": pl.String,
             "url": pl.String,
             "partition_date": pl.Date,
             "published_at": pl.Datetime("us"),
@@ -73,7 +92,9 @@ def outcomes_frame(
     in_window: dict[str, int],
     window: tuple[date, date],
     run_id: str,
+    new_items: dict[str, int] | None = None,
 ) -> pl.DataFrame:
+    new_items = new_items or {}
     return pl.DataFrame(
         {
             "run_id": [run_id] * len(outcomes),
@@ -84,9 +105,15 @@ def outcomes_frame(
             "status": [o.status for o in outcomes],
             "items": [o.items for o in outcomes],
             "items_in_window": [in_window.get(o.source, 0) for o in outcomes],
+            "new_items": [new_items.get(o.source, 0) for o in outcomes],
             "message": [o.message for o in outcomes],
         },
-        schema_overrides={"message": pl.String, "window_start": pl.Date, "window_end": pl.Date},
+        schema_overrides={
+            "message": pl.String,
+            "new_items": pl.Int32,
+            "window_start": pl.Date,
+            "window_end": pl.Date,
+        },
     )
 
 
@@ -95,9 +122,12 @@ def analyses_frame(
     day: date,
     version: tuple[str, str, str],
     run_id: str,
+    records: Mapping[str, CallRecord] | None = None,
 ) -> pl.DataFrame:
+    """`records` (LLM analyzers) fill the call columns; without one they stay null."""
     analyzer, model, prompt_version = version
     now = _utc_naive(datetime.now(tz=UTC))
+    records = records or {}
     rows = [
         {
             "article_id": article_id,
@@ -109,9 +139,14 @@ def analyses_frame(
             "summary_paragraph": a.summary_paragraph,
             "overall_sentiment_score": a.overall_sentiment_score,
             "overall_sentiment_label": a.overall_sentiment_label,
-            "tickers": [t.model_dump() for t in a.tickers],
+            "tickers": [t.model_dump(exclude={"evidence"}) for t in a.tickers],
             "run_id": run_id,
             "analyzed_at": now,
+            **_call_columns(records.get(article_id)),
+            "topics": a.topics,
+            "ticker_evidence": [
+                {"ticker": t.ticker, "evidence": t.evidence} for t in a.tickers if t.evidence
+            ],
         }
         for article_id, a in analyses.items()
     ]
@@ -130,15 +165,30 @@ def analyses_frame(
             "tickers": _TICKERS,
             "run_id": pl.String,
             "analyzed_at": pl.Datetime("us"),
+            **_CALL_COLUMNS,
+            "topics": pl.List(pl.String),
+            "ticker_evidence": _EVIDENCE,
         },
     )
 
 
+def _call_columns(record: CallRecord | None) -> dict[str, object]:
+    if record is None:
+        return dict.fromkeys(_CALL_COLUMNS)
+    return {name: getattr(record, name) for name in _CALL_COLUMNS}
+
+
 def failures_frame(
-    failures: list[Failure], day: date, version: tuple[str, str, str], run_id: str
+    failures: list[Failure],
+    day: date,
+    version: tuple[str, str, str],
+    run_id: str,
+    attempts: Mapping[str, int] | None = None,
 ) -> pl.DataFrame:
+    """`attempts`: runs that have failed each article so far, this one included (default 1)."""
     analyzer, model, prompt_version = version
     now = _utc_naive(datetime.now(tz=UTC))
+    attempts = attempts or {}
     return pl.DataFrame(
         {
             "article_id": [f.article_id for f in failures],
@@ -150,6 +200,41 @@ def failures_frame(
             "error_message": [f.message for f in failures],
             "run_id": [run_id] * len(failures),
             "failed_at": [now] * len(failures),
+            "attempts": [attempts.get(f.article_id, 1) for f in failures],
         },
-        schema_overrides={"partition_date": pl.Date, "failed_at": pl.Datetime("us")},
+        schema_overrides={
+            "partition_date": pl.Date,
+            "failed_at": pl.Datetime("us"),
+            "attempts": pl.Int32,
+            "error_message": pl.String,
+        },
+    )
+
+
+def pending_frame(
+    pending: list[Pending], day: date, version: tuple[str, str, str], run_id: str
+) -> pl.DataFrame:
+    analyzer, model, prompt_version = version
+    now = _utc_naive(datetime.now(tz=UTC))
+    return pl.DataFrame(
+        {
+            "article_id": [p.article_id for p in pending],
+            "partition_date": [day] * len(pending),
+            "analyzer": [analyzer] * len(pending),
+            "model": [model] * len(pending),
+            "prompt_version": [prompt_version] * len(pending),
+            "reason": [p.reason for p in pending],
+            "run_id": [run_id] * len(pending),
+            "recorded_at": [now] * len(pending),
+        },
+        schema_overrides={
+            "article_id": pl.String,
+            "partition_date": pl.Date,
+            "analyzer": pl.String,
+            "model": pl.String,
+            "prompt_version": pl.String,
+            "reason": pl.String,
+            "run_id": pl.String,
+            "recorded_at": pl.Datetime("us"),
+        },
     )

@@ -43,6 +43,29 @@ DDL = (
         article_id varchar not null, partition_date date not null, analyzer varchar not null,
         model varchar not null, prompt_version varchar not null, error_class varchar not null,
         error_message varchar, run_id varchar, failed_at timestamp not null)""",
+    # Added by the real-ingestion work; `if not exists` upgrades older warehouse files.
+    "alter table raw.articles add column if not exists language varchar",
+    "alter table raw.articles add column if not exists publisher varchar",
+    "alter table raw.articles add column if not exists provider_sentiment varchar",
+    "alter table raw.articles add column if not exists duplicate_ids varchar[]",
+    "alter table raw.ingestion_log add column if not exists new_items integer",
+    # Added by the LLM work: what each analysis took (LLM calls; null for the offline
+    # analyzer), its topics, and the article's own words behind each ticker's score.
+    "alter table raw.article_analysis add column if not exists input_tokens integer",
+    "alter table raw.article_analysis add column if not exists output_tokens integer",
+    "alter table raw.article_analysis add column if not exists latency_ms integer",
+    "alter table raw.article_analysis add column if not exists cost_usd double",
+    "alter table raw.article_analysis add column if not exists attempts integer",
+    "alter table raw.article_analysis add column if not exists cache_hit boolean",
+    "alter table raw.article_analysis add column if not exists topics varchar[]",
+    "alter table raw.article_analysis add column if not exists "
+    "ticker_evidence struct(ticker varchar, evidence varchar)[]",
+    # Runs that failed an article so far; past AnalyzerResource.max_attempts it rests.
+    "alter table raw.analysis_dead_letters add column if not exists attempts integer",
+    """create table if not exists raw.analysis_pending (
+        article_id varchar not null, partition_date date not null, analyzer varchar not null,
+        model varchar not null, prompt_version varchar not null, reason varchar not null,
+        run_id varchar, recorded_at timestamp not null)""",
 )
 
 

@@ -36,6 +36,16 @@ class RecordedRequest:
     headers: dict[str, str]  # names lower-cased
 
 
+@dataclass(frozen=True)
+class Response:
+    """One scripted answer, for `FeedServer.sequence`."""
+
+    status: int
+    body: bytes = b""
+    content_type: str | None = RSS
+    headers: dict[str, str] | None = None
+
+
 Behaviour = Callable[["_Handler"], None]
 
 
@@ -252,6 +262,31 @@ class FeedServer:
         document = f'<?xml version="1.0" encoding="{declared}"?>\n{xml}'
         body = document.encode(actual)
         return self.serve(path, body, f"application/rss+xml; charset={declared}")
+
+    def sequence(self, path: str, responses: list[Response]) -> str:
+        """Answer with each response in turn; the last one repeats."""
+        queue = list(responses)
+
+        def behaviour(handler: _Handler) -> None:
+            with self._lock:
+                response = queue.pop(0) if len(queue) > 1 else queue[0]
+            handler.respond(response.status, response.body, response.content_type, response.headers)
+
+        return self.route(path, behaviour)
+
+    def conditional(
+        self, path: str, body: bytes, etag: str, last_modified: str | None = None
+    ) -> str:
+        """Serve the body with an ETag; answer 304 to a request that already has it."""
+        headers = {"ETag": etag, **({"Last-Modified": last_modified} if last_modified else {})}
+
+        def behaviour(handler: _Handler) -> None:
+            if handler.headers.get("If-None-Match") == etag:
+                handler.respond(304, b"", None, headers)
+            else:
+                handler.respond(200, body, RSS, headers)
+
+        return self.route(path, behaviour)
 
     def _sleep(self, seconds: float) -> bool:
         """Sleep in small steps; False as soon as the server is stopping."""

@@ -18,17 +18,13 @@ class Article:
     content_hash: str
     published_at_is_fetch_time: bool = False
     sources: list[str] = field(default_factory=list)
+    publisher: str | None = None  # who wrote it, when a source says (APIs, file drops)
+    language: str = "und"  # ISO 639-1 code, "und" when undetermined
+    # A provider's own sentiment, as JSON: kept as a reference, never used as our answer.
+    provider_sentiment: str | None = None
+    # Ids of the near or exact duplicates folded into this article.
+    duplicate_ids: list[str] = field(default_factory=list)
 
     @property
     def published_date(self) -> str:
         return self.published_at.date().isoformat()
-
-
-def deduplicate(articles: list[Article]) -> list[Article]:
-    """One article per id (canonical URL); it remembers every source that carried it."""
-    by_id: dict[str, Article] = {}
-    for article in articles:
-        kept = by_id.setdefault(article.article_id, article)
-        if article.source not in kept.sources:
-            kept.sources.append(article.source)
-    return list(by_id.values())

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
 
-from orchestration.news.articles import Article, deduplicate
-from orchestration.news.feeds import FeedError, parse_feed
-from orchestration.news.fetch import FetchError, fetch, http_client
+from orchestration.news import file_drop, polygon
+from orchestration.news.articles import Article
+from orchestration.news.dedup import deduplicate
+from orchestration.news.feeds import FeedError
+from orchestration.news.fetch import NO_RETRY, FetchError, RetryPolicy, http_client
+from orchestration.news.http_state import ResponseCache
+from orchestration.news.language import detect_language
 from orchestration.news.normalize import redact_url
+from orchestration.news.pool import run_per_host
+from orchestration.news.reading import SourceRead, read_feed
 
-KINDS = frozenset({"feed"})
+KINDS = frozenset({"feed", "polygon", "file_drop"})
+# Keys of a source entry that are not kind-specific options.
+_COMMON_KEYS = frozenset({"name", "kind", "location", "enabled"})
 
 
 class SourcesConfigError(Exception):
@@ -25,7 +35,8 @@ class SourcesConfigError(Exception):
 class Source:
     name: str
     kind: str
-    location: str  # an http(s) URL or an absolute path
+    location: str  # an http(s) URL, an absolute path, or a folder for file drops
+    options: Mapping[str, Any] = field(default_factory=dict)  # kind-specific settings
 
 
 @dataclass(frozen=True)
@@ -34,9 +45,24 @@ class SourceOutcome:
 
     source: str
     location: str  # redacted: safe for logs
-    status: str  # ok | partial | error
+    status: str  # ok | partial | not_modified | error
     items: int
     message: str | None = None
+    # False when what was read is not all of the source (an error, a paging failure): its
+    # rows from earlier runs are then kept instead of replaced.
+    complete: bool = True
+    files: tuple[file_drop.FileResult, ...] = ()  # file drops: one result per file read
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    """How to reach sources: retries, concurrency, the date window API sources query."""
+
+    window: tuple[date, date] | None = None  # inclusive UTC days; None: today
+    retry: RetryPolicy = NO_RETRY
+    max_workers: int = 4
+    max_per_host: int = 2
+    secrets: Mapping[str, str] = field(default_factory=dict)  # env var name -> value
 
 
 def load_sources(path: Path) -> list[Source]:
@@ -63,7 +89,8 @@ def load_sources(path: Path) -> list[Source]:
             continue
         if "://" not in location:
             location = str((path.parent / location).resolve())
-        sources.append(Source(name, kind, location))
+        options = {k: v for k, v in item.items() if k not in _COMMON_KEYS}
+        sources.append(Source(name, kind, location, options))
     names = [s.name for s in sources]
     if len(names) != len(set(names)):
         raise SourcesConfigError(f"{path}: source names must be unique")
@@ -71,33 +98,95 @@ def load_sources(path: Path) -> list[Source]:
 
 
 def collect(
-    sources: list[Source], client: httpx.Client | None = None, now: datetime | None = None
+    sources: list[Source],
+    client: httpx.Client | None = None,
+    now: datetime | None = None,
+    *,
+    options: CollectOptions | None = None,
+    cache: ResponseCache | None = None,
 ) -> tuple[list[Article], list[SourceOutcome]]:
-    """Articles from every source, de-duplicated; one failing source never stops the rest."""
+    """Articles from every source, de-duplicated; one failing source never stops the rest.
+
+    Sources are read concurrently (at most `max_per_host` at a time from one host);
+    outcomes come back in the order of `sources`. `cache` is read for conditional GETs
+    and receives the responses worth remembering.
+    """
     now = now or datetime.now(tz=UTC)
+    options = options or CollectOptions()
     owns_client = client is None
     client = client or http_client()
-    articles: list[Article] = []
-    outcomes: list[SourceOutcome] = []
     try:
-        for source in sources:
-            location = redact_url(source.location)
-            try:
-                parsed = parse_feed(fetch(source.location, client).content, source.name, now)
-            except (FetchError, FeedError) as exc:
-                outcomes.append(SourceOutcome(source.name, location, "error", 0, str(exc)))
-                continue
-            except Exception as exc:  # a parser bug on one source must not stop the others
-                message = f"unexpected {type(exc).__name__}: {exc}"
-                outcomes.append(SourceOutcome(source.name, location, "error", 0, message))
-                continue
-            status = "partial" if parsed.warnings else "ok"
-            message = "; ".join(parsed.warnings) or None
-            outcomes.append(
-                SourceOutcome(source.name, location, status, len(parsed.articles), message)
-            )
-            articles.extend(parsed.articles)
+        reads = run_per_host(
+            [(_host(s), lambda s=s: _read(s, client, now, options, cache)) for s in sources],
+            max_workers=options.max_workers,
+            max_per_host=options.max_per_host,
+        )
     finally:
         if owns_client:
             client.close()
-    return deduplicate(articles), outcomes
+    articles: list[Article] = []
+    outcomes: list[SourceOutcome] = []
+    for source, read in zip(sources, reads, strict=True):
+        articles.extend(read.articles)
+        outcomes.append(
+            SourceOutcome(
+                source.name,
+                redact_url(source.location),
+                read.status,
+                len(read.articles),
+                read.message,
+                read.complete,
+                read.files,
+            )
+        )
+    unique = deduplicate(articles)
+    for article in unique:
+        article.language = detect_language(f"{article.title} {article.body}")
+    return unique, outcomes
+
+
+def _read(
+    source: Source,
+    client: httpx.Client,
+    now: datetime,
+    options: CollectOptions,
+    cache: ResponseCache | None,
+) -> SourceRead:
+    try:
+        if source.kind == "polygon":
+            window = options.window or (now.date(), now.date())
+            return polygon.read(
+                source.name,
+                source.location,
+                source.options,
+                polygon.Context(client, window, options.retry, options.secrets, now),
+            )
+        if source.kind == "file_drop":
+            articles, files, warnings = file_drop.read_folder(
+                Path(source.location), source.name, now
+            )
+            read = SourceRead.from_warnings(articles, warnings)
+            if files and all(f.status == "error" for f in files):
+                return SourceRead([], "error", read.message, complete=False, files=tuple(files))
+            # A corrupt file keeps its rows from earlier runs rather than wiping them.
+            complete = all(f.status != "error" for f in files)
+            return replace(read, files=tuple(files), complete=complete)
+        user_agent = source.options.get("user_agent")  # e.g. SEC asks for a contact address
+        return read_feed(
+            source.name,
+            source.location,
+            client,
+            now,
+            options.retry,
+            cache,
+            str(user_agent) if user_agent else None,
+        )
+    except (FetchError, FeedError, polygon.ApiError, FileNotFoundError) as exc:
+        return SourceRead.failed(str(exc))
+    except Exception as exc:  # a parser bug on one source must not stop the others
+        return SourceRead.failed(f"unexpected {type(exc).__name__}: {exc}")
+
+
+def _host(source: Source) -> str | None:
+    """The host a source is read from; None for local files (no limit applies)."""
+    return httpx.URL(source.location).host or None if "://" in source.location else None

@@ -1,0 +1,97 @@
+"""What we remember about http sources between runs: validators and the last good body.
+
+A 304 answer carries no body, and a partition is replaced from what was read, so the last
+body that parsed is kept beside its ETag / Last-Modified and re-parsed on a 304.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+
+from orchestration.news.fetch import Validators
+from orchestration.news.normalize import redact_url, stable_id
+
+DDL = (
+    "create schema if not exists raw",
+    """create table if not exists raw.http_cache (
+        location_key varchar primary key, location varchar not null, etag varchar,
+        last_modified varchar, content_type varchar, body blob not null,
+        fetched_at timestamp not null)""",
+)
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    validators: Validators
+    body: bytes
+    content_type: str | None
+    fetched_at: datetime
+
+
+@dataclass
+class ResponseCache:
+    """Last good responses by source location; `updated` holds what a run should save."""
+
+    entries: dict[str, CachedResponse] = field(default_factory=dict)
+    updated: dict[str, CachedResponse] = field(default_factory=dict)
+
+    def get(self, location: str) -> CachedResponse | None:
+        return self.entries.get(location_key(location))
+
+    def put(self, location: str, response: CachedResponse) -> None:
+        key = location_key(location)
+        self.entries[key] = response
+        self.updated[location] = response
+
+
+def location_key(location: str) -> str:
+    """The cache key: a hash, so a key in a URL's query never lands in the table."""
+    return stable_id("http-cache", location)
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in DDL:
+        con.execute(statement)
+
+
+def load_cache(con: duckdb.DuckDBPyConnection) -> ResponseCache:
+    ensure_tables(con)
+    rows = con.execute(
+        "select location_key, etag, last_modified, body, content_type, fetched_at "
+        "from raw.http_cache"
+    ).fetchall()
+    return ResponseCache(
+        {
+            key: CachedResponse(
+                Validators(etag, last_modified),
+                bytes(body),
+                content_type,
+                fetched_at.replace(tzinfo=UTC),
+            )
+            for key, etag, last_modified, body, content_type, fetched_at in rows
+        }
+    )
+
+
+def save_cache(con: duckdb.DuckDBPyConnection, cache: ResponseCache) -> int:
+    """Upsert the responses this run stored; returns how many."""
+    ensure_tables(con)
+    for location, response in cache.updated.items():
+        con.execute(
+            "insert or replace into raw.http_cache values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                location_key(location),
+                redact_url(location),
+                response.validators.etag,
+                response.validators.last_modified,
+                response.content_type,
+                response.body,
+                response.fetched_at.astimezone(UTC).replace(tzinfo=None),
+            ],
+        )
+    saved = len(cache.updated)
+    cache.updated.clear()
+    return saved

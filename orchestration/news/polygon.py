@@ -1,0 +1,197 @@
+"""Polygon.io (now Massive) ticker news: a news API that answers for any date range.
+
+GET {base}/v2/reference/news?ticker=X&published_utc.gte=...&published_utc.lt=...
+pages through `next_url`. The key travels in an Authorization header, never in a URL we
+log. Polygon's per-ticker `insights` (its own sentiment) are kept as provider_sentiment,
+a reference only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from typing import Any
+
+import httpx
+
+from orchestration.news.articles import Article
+from orchestration.news.fetch import FetchError, RetryPolicy, fetch
+from orchestration.news.normalize import canonical_url, content_hash, html_to_text, stable_id
+from orchestration.news.reading import SourceRead
+
+DEFAULT_BASE_URL = "https://api.polygon.io"
+NEWS_PATH = "/v2/reference/news"
+DEFAULT_KEY_ENV = "POLYGON_API_KEY"
+DEFAULT_REQUESTS_PER_MINUTE = 5.0  # the free plan's documented limit
+PAGE_SIZE = 1000  # the API's maximum
+MAX_PAGES = 200  # per ticker: a runaway cursor must end
+# 429s are part of an API's normal life, so API sources always retry a few times.
+API_RETRY = RetryPolicy(attempts=4, base_delay_s=1.0, max_delay_s=65.0)
+
+
+class ApiError(Exception):
+    """The API answered, but not with news we can use; the message holds no secret."""
+
+
+@dataclass(frozen=True)
+class Context:
+    client: httpx.Client
+    window: tuple[date, date]  # inclusive UTC days
+    retry: RetryPolicy
+    secrets: Mapping[str, str]
+    now: datetime
+
+
+class MinuteLimiter:
+    """Spaces requests evenly so a run stays under a provider's per-minute quota."""
+
+    def __init__(
+        self,
+        per_minute: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._interval = 60.0 / per_minute if per_minute > 0 else 0.0
+        self._clock, self._sleep = clock, sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self._clock()
+            if self._next > now:
+                self._sleep(self._next - now)
+                now = self._next
+            self._next = now + self._interval
+
+
+def read(name: str, base_url: str, options: Mapping[str, Any], ctx: Context) -> SourceRead:
+    """Every article of the window, for each configured ticker (or all news without any)."""
+    key_env = str(options.get("api_key_env", DEFAULT_KEY_ENV))
+    key = ctx.secrets.get(key_env)
+    if not key:
+        raise ApiError(f"no API key: environment variable {key_env} is not set")
+    limiter = MinuteLimiter(float(options.get("requests_per_minute", DEFAULT_REQUESTS_PER_MINUTE)))
+    retry = ctx.retry if ctx.retry.attempts >= API_RETRY.attempts else API_RETRY
+    tickers = [str(t) for t in options.get("tickers") or []] or [None]
+    articles: list[Article] = []
+    warnings: list[str] = []
+    skipped = pages = 0
+    for ticker in tickers:
+        url: str | None = first_page_url(base_url, ticker, ctx.window)
+        for _ in range(MAX_PAGES):
+            if url is None:
+                break
+            limiter.wait()
+            try:
+                payload = _get_json(url, ctx.client, key, retry)
+            except (FetchError, ApiError) as exc:
+                if pages == 0:
+                    raise
+                what = f" for {ticker}" if ticker else ""
+                message = f"stopped after {pages} pages: page {pages + 1}{what} failed: {exc}"
+                return SourceRead(articles, "partial", message, complete=False)
+            pages += 1
+            for item in payload.get("results") or []:
+                article = _article(item, name, ctx.now)
+                skipped += article is None
+                if article is not None:
+                    articles.append(article)
+            url = _next_url(payload, base_url)
+        else:
+            warnings.append(f"stopped after {MAX_PAGES} pages for {ticker or 'all tickers'}")
+    if skipped:
+        warnings.append(f"{skipped} results had no title, date or link and were skipped")
+    return SourceRead.from_warnings(articles, warnings)
+
+
+def first_page_url(base_url: str, ticker: str | None, window: tuple[date, date]) -> str:
+    start = datetime.combine(window[0], clock_time(), tzinfo=UTC)
+    end = datetime.combine(window[1] + timedelta(days=1), clock_time(), tzinfo=UTC)
+    params = {
+        "published_utc.gte": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "published_utc.lt": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "order": "asc",
+        "sort": "published_utc",
+        "limit": str(PAGE_SIZE),
+    }
+    if ticker:
+        params["ticker"] = ticker
+    return str(httpx.URL(base_url.rstrip("/") + NEWS_PATH, params=params))
+
+
+def _get_json(url: str, client: httpx.Client, key: str, retry: RetryPolicy) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
+    fetched = fetch(url, client, retry=retry, headers=headers)
+    host = httpx.URL(url).host
+    try:
+        payload = json.loads(fetched.content)
+    except ValueError as exc:
+        raise ApiError(f"{host} did not answer JSON") from exc
+    if not isinstance(payload, dict):
+        raise ApiError(f"{host} answered JSON that is not an object")
+    if payload.get("status") == "ERROR" or "results" not in payload:
+        detail = str(payload.get("error") or payload.get("message") or "no results")
+        raise ApiError(f"{host} answered an error: {detail.replace(key, '…')[:200]}")
+    return payload
+
+
+def _next_url(payload: Mapping[str, Any], base_url: str) -> str | None:
+    """The next page, only on the API's own host: our key is never sent anywhere else."""
+    next_url = payload.get("next_url")
+    if not next_url:
+        return None
+    base, target = httpx.URL(base_url), httpx.URL(str(next_url))
+    if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+        raise ApiError(f"next_url points at {target.host}, not {base.host}: not followed")
+    return str(next_url)
+
+
+def _article(item: Mapping[str, Any], source: str, now: datetime) -> Article | None:
+    title = html_to_text(str(item.get("title") or ""))
+    published_at = _parse_time(item.get("published_utc"))
+    link = str(item.get("article_url") or "")
+    url = canonical_url(link) if link.lower().startswith(("http://", "https://")) else ""
+    item_id = str(item.get("id") or "")
+    if not title or published_at is None or not (url or item_id):
+        return None
+    body = html_to_text(str(item.get("description") or ""))
+    publisher = item.get("publisher") or {}
+    return Article(
+        article_id=stable_id(url) if url else stable_id(source, item_id),
+        url=url,
+        title=title,
+        body=body,
+        source=source,
+        published_at=published_at,
+        fetched_at=now,
+        content_hash=content_hash(title, body),
+        sources=[source],
+        publisher=publisher.get("name") if isinstance(publisher, dict) else None,
+        provider_sentiment=_provider_sentiment(item),
+    )
+
+
+def _provider_sentiment(item: Mapping[str, Any]) -> str | None:
+    insights = item.get("insights") or []
+    if not insights:
+        return None
+    return json.dumps(
+        {"provider": "polygon", "tickers": item.get("tickers") or [], "insights": insights},
+        sort_keys=True,
+    )
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

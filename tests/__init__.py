@@ -1,0 +1,1 @@
+"""TickerPulse test suite (a package, so no installed `tests` module can shadow it)."""
