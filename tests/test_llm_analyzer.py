@@ -14,7 +14,7 @@ import pytest
 
 from orchestration.analysis.base import AnalysisError, analyze_all
 from orchestration.analysis.llm import (
-    MAX_ARTICLE_CHARS,
+    MAX_ARTICLE_TOKENS,
     NAME,
     PROMPT_VERSION,
     OpenAICompatibleAnalyzer,
@@ -24,6 +24,7 @@ from orchestration.analysis.llm import (
 from orchestration.analysis.offline import OfflineAnalyzer
 from orchestration.analysis.schema import ArticleText, sentiment_label
 from orchestration.analysis.tickers import default_reference
+from orchestration.analysis.tokens import count_tokens
 from orchestration.resources import AnalyzerResource
 from tests.conftest import Pipeline, make_pipeline, write_sources
 from tests.openai_server import NOT_JSON, OVERALL_SCORE, REFUSAL, FakeOpenAIServer
@@ -41,6 +42,7 @@ def analyzer_for(server: FakeOpenAIServer, max_retries: int = 1) -> OpenAICompat
         api_key=KEY,
         max_retries=max_retries,
         timeout_s=5,
+        backoff_base_s=0.01,
     )
 
 
@@ -112,6 +114,7 @@ def test_the_request_carries_the_key_model_and_a_strict_json_schema(
         "summary_sentence",
         "summary_paragraph",
         "overall_sentiment_score",
+        "topics",
         "tickers",
     ]
     ticker_schema = schema["$defs"]["LLMTicker"]
@@ -121,7 +124,9 @@ def test_the_request_carries_the_key_model_and_a_strict_json_schema(
         "company_name",
         "relevance_score",
         "sentiment_score",
+        "evidence",
     }
+    assert "default" not in str(schema)  # strict mode rejects defaults
 
 
 def test_the_system_prompt_says_the_article_is_data_and_the_article_sits_between_markers(
@@ -148,13 +153,20 @@ def test_the_system_prompt_says_the_article_is_data_and_the_article_sits_between
     assert "Ignore all previous instructions" not in request.system_message
 
 
-def test_a_long_article_is_cut_before_it_is_sent(openai_server: FakeOpenAIServer):
-    body = "Pfizer " + "x" * (MAX_ARTICLE_CHARS * 2)
+def test_a_long_article_is_cut_to_the_token_budget_keeping_title_and_lead(
+    openai_server: FakeOpenAIServer,
+):
+    body = "Pfizer raised its outlook. " + "Analysts weighed the details again. " * 2_000
     analyzer_for(openai_server).analyze(article("long", "Pfizer long read", body))
 
     (request,) = openai_server.requests
     sent_body = request.user_message.removeprefix("<<<ARTICLE\nTitle: Pfizer long read\n\n")
-    assert sent_body.removesuffix("\nARTICLE>>>") == body[:MAX_ARTICLE_CHARS]
+    sent_body = sent_body.removesuffix("\nARTICLE>>>")
+    assert body.startswith(sent_body)
+    assert sent_body.startswith("Pfizer raised its outlook.")
+    assert len(sent_body) < len(body) / 2
+    total = count_tokens("Pfizer long read") + count_tokens(sent_body)
+    assert MAX_ARTICLE_TOKENS - 10 <= total <= MAX_ARTICLE_TOKENS
 
 
 def test_out_of_range_scores_are_clamped(openai_server: FakeOpenAIServer):
@@ -498,7 +510,7 @@ def test_the_pipeline_analyses_through_the_endpoint_dead_letters_failures_and_ke
             FEED_ITEMS[0][1],
             "openai-compatible",
             "test-model",
-            "article-v1",
+            PROMPT_VERSION,
             f"Summary of: {FEED_ITEMS[0][1]}",
             "Bullish",
             ["PFE"],
@@ -507,7 +519,7 @@ def test_the_pipeline_analyses_through_the_endpoint_dead_letters_failures_and_ke
             FEED_ITEMS[1][1],
             "openai-compatible",
             "test-model",
-            "article-v1",
+            PROMPT_VERSION,
             f"Summary of: {FEED_ITEMS[1][1]}",
             "Bullish",
             ["BA"],  # named only as "Boeing" in the answer
@@ -523,7 +535,7 @@ def test_the_pipeline_analyses_through_the_endpoint_dead_letters_failures_and_ke
         FEED_ITEMS[2][1],
         "openai-compatible",
         "test-model",
-        "article-v1",
+        PROMPT_VERSION,
         "AnalysisError",
     )
     assert error_message.startswith("model answer is not JSON: Expecting value")

@@ -1,29 +1,43 @@
 """Analysis through any OpenAI-compatible chat completions endpoint.
 
 OpenAI, Azure OpenAI, Ollama, vLLM, llama.cpp server and LM Studio all speak this API.
-The model's answer is only a proposal: scores are clamped, labels recomputed on our scale,
-and tickers kept only when they resolve against the reference table.
+Calls run concurrently (AsyncOpenAI, a semaphore), with our own retry loop so attempts are
+counted, answers cached in DuckDB, a per-run budget and a circuit breaker. What the model
+says is post-processed in `answer.py`.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import openai
-from pydantic import BaseModel, ConfigDict, ValidationError
 
-from orchestration.analysis.base import AnalysisError
+from orchestration.analysis import retry, tokens
+from orchestration.analysis.answer import (
+    FORMATS,
+    SCHEMA_VERSION,
+    parse_answer,
+    resolve,
+    response_format,
+    response_schema,
+)
+from orchestration.analysis.base import AnalysisError, BatchResult, CallRecord, Pending, failure_of
+from orchestration.analysis.cache import AnswerCache, CachedAnswer, CacheKey, content_hash
+from orchestration.analysis.costs import Budget, PriceTable
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
 from orchestration.analysis.tickers import TickerReference
 
+__all__ = ["NAME", "PROMPT_VERSION", "OpenAICompatibleAnalyzer", "load_prompt", "response_schema"]
+
 NAME = "openai-compatible"
-PROMPT_VERSION = "article-v1"
-MAX_ARTICLE_CHARS = 12_000
-
-
-_FORMATS = ("json_schema", "json_object_with_schema", "json_object")
+PROMPT_VERSION = "article-v2"
+MAX_ARTICLE_TOKENS = 3_000  # title + body; the lead comes first, so a cut loses the tail
+MAX_TITLE_TOKENS = 200
 _FORMAT_REJECTED = (
     openai.BadRequestError,
     openai.UnprocessableEntityError,
@@ -31,61 +45,59 @@ _FORMAT_REJECTED = (
 )
 
 
-class LLMTicker(BaseModel):
-    model_config = ConfigDict(allow_inf_nan=False)  # NaN must not clamp to "Bullish"
-
-    ticker: str
-    company_name: str
-    relevance_score: float
-    sentiment_score: float
+class Deferred(Exception):
+    """Not an article's fault: no call was made for it (budget spent, circuit open)."""
 
 
-class LLMAnswer(BaseModel):
-    """What we ask the model for; ranges are enforced afterwards, not trusted."""
+@dataclass
+class RunStats:
+    """What the run cost; the asset's metadata shows it."""
 
-    model_config = ConfigDict(allow_inf_nan=False)
-
-    summary_sentence: str
-    summary_paragraph: str
-    overall_sentiment_score: float
-    tickers: list[LLMTicker]
-
-
-def response_schema() -> dict[str, Any]:
-    """LLMAnswer as a strict JSON schema: every property required, nothing extra."""
-    schema = LLMAnswer.model_json_schema()
-
-    def tighten(node: dict[str, Any]) -> None:
-        if node.get("type") == "object":
-            node["additionalProperties"] = False
-            node["required"] = list(node.get("properties", {}))
-        for child in [*node.get("properties", {}).values(), *node.get("$defs", {}).values()]:
-            tighten(child)
-        if isinstance(node.get("items"), dict):
-            tighten(node["items"])
-
-    tighten(schema)
-    return schema
+    requests: int = 0
+    retries: int = 0
+    cache_hits: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    dropped_tickers: int = 0
+    dropped_evidence: int = 0
+    circuit_open: bool = False
+    stopped_because: str | None = None
 
 
-def _response_format(kind: str) -> dict[str, Any]:
-    if kind == "json_schema":
-        return {
-            "type": "json_schema",
-            "json_schema": {
-                "name": "article_analysis",
-                "schema": response_schema(),
-                "strict": True,
-            },
-        }
-    if kind == "json_object_with_schema":  # llama.cpp's server constrains output with it
-        return {"type": "json_object", "schema": response_schema()}
-    return {"type": "json_object"}
+@dataclass
+class _Reply:
+    content: str
+    input_tokens: int
+    output_tokens: int
+    latency_ms: int
+    cost_usd: float
+    attempts: int
+
+
+@dataclass
+class _Tally:
+    attempts: int = 0
+
+
+@dataclass
+class _Run:
+    """Per event loop: the client and the semaphore belong to the loop that made them."""
+
+    client: openai.AsyncOpenAI
+    slots: asyncio.Semaphore
 
 
 def load_prompt(version: str = PROMPT_VERSION) -> str:
     name = version.replace("article-", "article_") + ".md"
     return (resources.files("orchestration.analysis") / "prompts" / name).read_text("utf-8")
+
+
+def article_message(article: ArticleText, max_tokens: int = MAX_ARTICLE_TOKENS) -> str:
+    """The article as delimited data, cut to `max_tokens`: title first, then the lead."""
+    title = tokens.truncate(article.title, MAX_TITLE_TOKENS)
+    body = tokens.truncate(article.body, max_tokens - tokens.count_tokens(title))
+    return f"<<<ARTICLE\nTitle: {title}\n\n{body}\nARTICLE>>>"
 
 
 class OpenAICompatibleAnalyzer:
@@ -100,93 +112,247 @@ class OpenAICompatibleAnalyzer:
         base_url: str | None = None,
         api_key: str | None = None,
         timeout_s: float = 60.0,
-        max_retries: int = 2,
+        max_retries: int = 3,
         prompt_version: str = PROMPT_VERSION,
+        concurrency: int = 8,
+        max_input_tokens: int = MAX_ARTICLE_TOKENS,
+        breaker_threshold: int = 5,
+        backoff_base_s: float = 0.5,
+        backoff_max_s: float = 60.0,
+        budget: Budget | None = None,
+        prices: PriceTable | None = None,
+        cache: AnswerCache | None = None,
     ) -> None:
         self.reference = reference
         self.model = model
         self.prompt_version = prompt_version
+        self.max_retries = max_retries
+        self.concurrency = max(1, concurrency)
+        self.max_input_tokens = max_input_tokens
+        self.backoff = (backoff_base_s, backoff_max_s)
+        self.budget = budget or Budget()
+        self.prices = prices or PriceTable()
+        self.cache = cache if cache is not None else AnswerCache()
+        self.breaker = retry.CircuitBreaker(breaker_threshold)
+        self.stats = RunStats()
         self._prompt = load_prompt(prompt_version)
-        # Self-hosted servers need no key, but the client insists on one.
-        self._client = openai.OpenAI(
-            base_url=base_url,
-            api_key=api_key or "not-needed",
-            timeout=timeout_s,
-            max_retries=max_retries,
-        )
-        self._format = 0  # index into _FORMATS: the strictest format known to work
-        self.dropped_tickers = 0
+        # Self-hosted servers need no key, but the client insists on one. The key stays in
+        # the client's keyword arguments, never on an attribute that could be logged.
+        self._client_kwargs: Callable[[], dict[str, Any]] = lambda: {
+            "base_url": base_url,
+            "api_key": api_key or "not-needed",
+            "timeout": timeout_s,
+            "max_retries": 0,  # our own loop retries, so attempts are counted
+        }
+        self._format = 0  # index into FORMATS: the strictest format known to work
+
+    @property
+    def dropped_tickers(self) -> int:
+        return self.stats.dropped_tickers
+
+    def messages(self, article: ArticleText, sent: str | None = None) -> list[dict[str, str]]:
+        sent = sent or article_message(article, self.max_input_tokens)
+        return [{"role": "system", "content": self._prompt}, {"role": "user", "content": sent}]
+
+    def cache_key(self, article: ArticleText, sent: str | None = None) -> CacheKey:
+        sent = sent or article_message(article, self.max_input_tokens)
+        return CacheKey(content_hash(sent), self.model, self.prompt_version, SCHEMA_VERSION)
+
+    # --- the two entry points ---------------------------------------------------------------
 
     def analyze(self, article: ArticleText) -> ArticleAnalysis:
-        answer = self._parse(self._complete(self._messages(article)))
-        tickers: dict[str, tuple[float, float]] = {}
-        for item in answer.tickers:
-            symbol = self.reference.resolve(item.ticker) or self.reference.resolve(
-                item.company_name
-            )
-            if symbol is None:
-                self.dropped_tickers += 1
-                continue
-            tickers[symbol] = (item.relevance_score, item.sentiment_score)
-        return ArticleAnalysis.build(
-            summary_sentence=answer.summary_sentence,
-            summary_paragraph=answer.summary_paragraph,
-            overall_score=answer.overall_sentiment_score,
-            tickers=tickers,
+        """One article, synchronously; errors propagate (analyze_many turns them into rows)."""
+        return asyncio.run(self._with_run(lambda run: self._analyze_one(run, article)))[0]
+
+    def analyze_many(
+        self,
+        articles: list[ArticleText],
+        on_progress: Callable[[int], None] | None = None,
+    ) -> BatchResult:
+        """Every article ends analysed, failed or pending (never called: budget, breaker)."""
+        return asyncio.run(self._with_run(lambda run: self._gather(run, articles, on_progress)))
+
+    # --- internals --------------------------------------------------------------------------
+
+    async def _with_run(self, work: Callable[[_Run], Any]) -> Any:
+        async with openai.AsyncOpenAI(**self._client_kwargs()) as client:
+            return await work(_Run(client, asyncio.Semaphore(self.concurrency)))
+
+    async def _gather(
+        self,
+        run: _Run,
+        articles: list[ArticleText],
+        on_progress: Callable[[int], None] | None,
+    ) -> BatchResult:
+        result = BatchResult()
+        done = 0
+
+        async def one(article: ArticleText) -> None:
+            nonlocal done
+            try:
+                analysis, record = await self._analyze_one(run, article)
+            except Deferred as exc:
+                result.pending.append(Pending(article.article_id, str(exc)))
+            except Exception as exc:  # one bad article must not sink the partition
+                result.failures.append(failure_of(article.article_id, exc))
+            else:
+                result.analyses[article.article_id] = analysis
+                result.records[article.article_id] = record
+            done += 1
+            if on_progress:
+                on_progress(done)
+
+        await asyncio.gather(*(one(article) for article in articles))
+        order = {a.article_id: i for i, a in enumerate(articles)}
+        result.analyses = dict(sorted(result.analyses.items(), key=lambda kv: order[kv[0]]))
+        result.failures.sort(key=lambda f: order[f.article_id])
+        result.pending.sort(key=lambda p: order[p.article_id])
+        return result
+
+    async def _analyze_one(
+        self, run: _Run, article: ArticleText
+    ) -> tuple[ArticleAnalysis, CallRecord]:
+        sent = article_message(article, self.max_input_tokens)
+        key = self.cache_key(article, sent)
+        cached = self.cache.get(key)
+        if cached is not None:
+            self.stats.cache_hits += 1
+            return self._finish(article, cached, cache_hit=True)
+        reply = await self._complete(run, self.messages(article, sent))
+        answer = CachedAnswer(
+            content=reply.content,
+            input_tokens=reply.input_tokens,
+            output_tokens=reply.output_tokens,
+            latency_ms=reply.latency_ms,
+            cost_usd=reply.cost_usd,
+            attempts=reply.attempts,
         )
+        analysis, record = self._finish(article, answer, cache_hit=False)
+        self.cache.put(key, answer)  # only an answer we could use is worth keeping
+        return analysis, record
 
-    def _messages(self, article: ArticleText) -> list[dict[str, str]]:
-        body = article.body[:MAX_ARTICLE_CHARS]
-        return [
-            {"role": "system", "content": self._prompt},
-            {
-                "role": "user",
-                "content": f"<<<ARTICLE\nTitle: {article.title}\n\n{body}\nARTICLE>>>",
-            },
-        ]
+    def _finish(
+        self, article: ArticleText, answer: CachedAnswer, cache_hit: bool
+    ) -> tuple[ArticleAnalysis, CallRecord]:
+        resolved = resolve(parse_answer(answer.content), article, self.reference)
+        self.stats.dropped_tickers += resolved.dropped_tickers
+        self.stats.dropped_evidence += resolved.dropped_evidence
+        record = CallRecord(
+            input_tokens=answer.input_tokens,
+            output_tokens=answer.output_tokens,
+            latency_ms=answer.latency_ms,
+            cost_usd=answer.cost_usd,
+            attempts=answer.attempts,
+            cache_hit=cache_hit,
+        )
+        return resolved.analysis, record
 
-    def _complete(self, messages: list[dict[str, str]]) -> str:
+    async def _complete(self, run: _Run, messages: list[dict[str, str]]) -> _Reply:
+        """Hold a slot for the article through its retries and backoff.
+
+        At most `concurrency` articles are in progress, so a failing endpoint sees few
+        requests before the breaker opens, and a rate-limited one is not pressed harder.
+        """
+        async with run.slots:
+            return await self._complete_in_slot(run, messages)
+
+    async def _complete_in_slot(self, run: _Run, messages: list[dict[str, str]]) -> _Reply:
         """Ask in the strictest output format the server has accepted so far.
 
         A server that rejects one format (llama.cpp answers json_schema with a 500) is asked
         in the next; only a format that produced an answer is remembered, so one outage
         does not switch structured output off for the rest of the run.
         """
+        tally = _Tally()
         error: openai.APIStatusError | None = None
-        for index in range(self._format, len(_FORMATS)):
-            try:
-                content = self._create(messages, _response_format(_FORMATS[index]))
-            except _FORMAT_REJECTED as exc:
-                error = exc
-                continue
-            self._format = index
-            return content
+        try:
+            for index in range(self._format, len(FORMATS)):
+                try:
+                    fmt = response_format(FORMATS[index])
+                    reply = await self._create(run, messages, fmt, tally)
+                except _FORMAT_REJECTED as exc:
+                    error = exc
+                    continue
+                self._format = index
+                self.breaker.record_success()
+                return reply
+        except openai.APIError:
+            self.breaker.record_failure()
+            raise
+        except AnalysisError:  # the endpoint answered: it is alive
+            self.breaker.record_success()
+            raise
+        self.breaker.record_failure()
         assert error is not None
         raise error
 
-    def _create(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> str:
-        response = self._client.chat.completions.create(
-            model=self.model,
-            messages=messages,  # type: ignore[arg-type]
-            response_format=response_format,  # type: ignore[arg-type]
-            temperature=0,
-        )
-        choice = response.choices[0]
-        if getattr(choice.message, "refusal", None):
-            raise AnalysisError(f"model refused: {choice.message.refusal}")
-        return choice.message.content or ""
+    async def _create(
+        self, run: _Run, messages: list[dict[str, str]], fmt: dict[str, Any], tally: _Tally
+    ) -> _Reply:
+        """One format, retried on 429/5xx/timeouts with backoff that honours the server."""
+        for attempt in range(self.max_retries + 1):
+            self._may_call()
+            self.budget.requests += 1
+            self.stats.requests += 1
+            tally.attempts += 1
+            started = time.perf_counter()
+            try:
+                # The client's generic post (its documented way to reach any endpoint) sends
+                # our dict as it is; chat.completions.create spent a few ms of CPU per request
+                # walking the schema and building models, and the event loop is the bottleneck
+                # at high concurrency (bench/bench_llm.py).
+                response = await run.client.post(
+                    "/chat/completions",
+                    cast_to=object,  # the parsed JSON body
+                    body={
+                        "model": self.model,
+                        "messages": messages,
+                        "response_format": fmt,
+                        "temperature": 0,
+                    },
+                )
+            except openai.APIError as exc:
+                if attempt == self.max_retries or not retry.is_retryable(exc):
+                    raise
+                self.stats.retries += 1
+                await asyncio.sleep(retry.backoff_delay(exc, attempt, *self.backoff))
+            else:
+                return self._reply(response, messages, started, tally.attempts)
+        raise AssertionError("unreachable")
 
-    @staticmethod
-    def _parse(content: str) -> LLMAnswer:
-        text = content.strip()
-        if text.startswith("```"):  # some local models wrap JSON in a code fence
-            text = text.strip("`").removeprefix("json").strip()
+    def _may_call(self) -> None:
+        if self.breaker.is_open:
+            self.stats.circuit_open = True
+            self.stats.stopped_because = (
+                f"circuit open after {self.breaker.threshold} failed articles in a row"
+            )
+            raise Deferred(self.stats.stopped_because)
+        if reason := self.budget.exhausted():
+            self.stats.stopped_because = reason
+            raise Deferred(reason)
+
+    def _reply(
+        self, response: Any, messages: list[dict[str, str]], started: float, attempts: int
+    ) -> _Reply:
+        latency_ms = round((time.perf_counter() - started) * 1000)
         try:
-            return LLMAnswer.model_validate(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise AnalysisError(f"model answer is not JSON: {exc}; starts {text[:80]!r}") from exc
-        except ValidationError as exc:
-            raise AnalysisError(
-                f"model answer breaks the schema: {exc.error_count()} errors, "
-                f"first: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}"
-            ) from exc
+            message = response["choices"][0]["message"]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise AnalysisError(f"not a chat completion: {str(response)[:80]!r}") from exc
+        if message.get("refusal"):
+            raise AnalysisError(f"model refused: {message['refusal']}")
+        content = message.get("content") or ""
+        usage = response.get("usage") or {}
+        # Servers that report no usage get our own count, so budgets still hold.
+        input_tokens = usage.get("prompt_tokens")
+        if input_tokens is None:
+            input_tokens = sum(tokens.count_tokens(m["content"]) for m in messages)
+        output_tokens = usage.get("completion_tokens")
+        if output_tokens is None:
+            output_tokens = tokens.count_tokens(content)
+        self.stats.input_tokens += input_tokens
+        self.stats.output_tokens += output_tokens
+        cost = self.prices.cost(self.model, input_tokens, output_tokens)
+        self.stats.cost_usd += cost
+        self.budget.spend(input_tokens + output_tokens, cost)
+        return _Reply(content, input_tokens, output_tokens, latency_ms, cost, attempts)

@@ -55,6 +55,7 @@ class TickerSentiment(BaseModel):
     relevance_score: float = Field(ge=0, le=1)
     ticker_sentiment_score: float = Field(ge=-1, le=1)
     ticker_sentiment_label: SentimentLabel
+    evidence: str | None = None  # a quote from the article, checked to be in it
 
 
 class ArticleAnalysis(BaseModel):
@@ -65,6 +66,7 @@ class ArticleAnalysis(BaseModel):
     overall_sentiment_score: float = Field(ge=-1, le=1)
     overall_sentiment_label: SentimentLabel
     tickers: list[TickerSentiment]
+    topics: list[str] = Field(default_factory=list)
 
     @classmethod
     def build(
@@ -73,11 +75,14 @@ class ArticleAnalysis(BaseModel):
         summary_paragraph: str,
         overall_score: float,
         tickers: dict[str, tuple[float, float]],
+        topics: list[str] | None = None,
+        evidence: dict[str, str | None] | None = None,
     ) -> ArticleAnalysis:
         """Clamp scores and derive labels: the label scale is ours, never the producer's.
 
-        `tickers` maps symbol -> (relevance, sentiment score).
+        `tickers` maps symbol -> (relevance, sentiment score); `evidence` symbol -> quote.
         """
+        evidence = evidence or {}
         overall = round(clamp(overall_score), 4)
         return cls(
             summary_sentence=summary_sentence.strip(),
@@ -90,7 +95,9 @@ class ArticleAnalysis(BaseModel):
                     relevance_score=round(clamp(relevance, 0.0, 1.0), 4),
                     ticker_sentiment_score=round(clamp(score), 4),
                     ticker_sentiment_label=sentiment_label(round(clamp(score), 4)),
+                    evidence=evidence.get(symbol),
                 )
                 for symbol, (relevance, score) in sorted(tickers.items())
             ],
+            topics=[t.strip().lower() for t in topics or [] if t.strip()],
         )

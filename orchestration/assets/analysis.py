@@ -1,19 +1,22 @@
 """article_analysis: summary, overall and per-ticker sentiment for each landed article."""
 
 from collections import Counter
+from dataclasses import asdict
 from datetime import date
 
 import dagster as dg
 import duckdb
 
-from orchestration.analysis.base import analyze_all
+from orchestration.analysis.base import BatchResult, Failure, analyze_all
+from orchestration.analysis.cache import AnswerCache
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
 from orchestration.analysis.tickers import Company, TickerReference
+from orchestration.analysis.tokens import tokenizer_name
 from orchestration.assets.ingest import raw_articles
 from orchestration.assets.reference import ticker_reference
 from orchestration.partitions import daily_partitions
 from orchestration.resources import AnalyzerResource, WarehouseResource
-from orchestration.tables import analyses_frame, failures_frame
+from orchestration.tables import analyses_frame, failures_frame, pending_frame
 from orchestration.warehouse import replace_rows
 
 _PROGRESS_EVERY = 100
@@ -28,7 +31,8 @@ _VERSION_WHERE = "partition_date = ? and analyzer = ? and model = ? and prompt_v
     kinds={"python", "duckdb"},
     description=(
         "One row per article and analyzer version: summaries, overall sentiment and "
-        "sentiment per ticker: raw.article_analysis (failures: raw.analysis_dead_letters)."
+        "sentiment per ticker: raw.article_analysis (failures: raw.analysis_dead_letters, "
+        "not yet analysed: raw.analysis_pending)."
     ),
 )
 def article_analysis(
@@ -37,60 +41,128 @@ def article_analysis(
     analyzer: AnalyzerResource,
 ) -> dg.MaterializeResult:
     days = [date.fromisoformat(key) for key in context.partition_keys]
+    engine = None
     with warehouse.connect() as con:
-        reference = _reference_from(con)
-        articles = [
-            (day, ArticleText(*row))
-            for day, *row in con.execute(
-                "select partition_date, article_id, title, coalesce(body, '') from raw.articles "
-                "where partition_date between ? and ? order by published_at, article_id",
-                [days[0], days[-1]],
-            ).fetchall()
-        ]
-    engine = analyzer.build(reference)
-    version = (engine.name, engine.model, engine.prompt_version)
+        engine = analyzer.build(_reference_from(con))
+        version = (engine.name, engine.model, engine.prompt_version)
+        articles = _articles(con, days)
+        # Dead letters of earlier runs: retried until they have failed max_attempts runs.
+        dead = _dead_letters(con, days, version)
+        cache = getattr(engine, "cache", None)
+        if cache is not None:
+            engine.cache = AnswerCache.load(con, [engine.cache_key(a) for _, a in articles])
+    resting = {k: f for k, (f, tries) in dead.items() if tries >= analyzer.max_attempts}
+    to_analyse = [a for _, a in articles if a.article_id not in resting]
     context.log.info(
-        f"analysing {len(articles)} articles over {len(days)} days with {'/'.join(version)}"
+        f"analysing {len(to_analyse)} articles over {len(days)} days with {'/'.join(version)} "
+        f"({len(resting)} dead letters past {analyzer.max_attempts} attempts left as they are)"
     )
 
     def progress(done: int) -> None:
         if done % _PROGRESS_EVERY == 0:
-            context.log.info(f"analysed {done}/{len(articles)}")
+            context.log.info(f"analysed {done}/{len(to_analyse)}")
 
-    batch = analyze_all(engine, [article for _, article in articles], on_progress=progress)
+    batch = analyze_all(engine, to_analyse, on_progress=progress)
     for failure in batch.failures:
         context.log.warning(
             f"article {failure.article_id} dead-lettered: {failure.error_class}: {failure.message}"
         )
+    if batch.pending:
+        context.log.warning(
+            f"{len(batch.pending)} articles left pending: {batch.pending[0].reason}"
+        )
 
+    attempts = {f.article_id: dead.get(f.article_id, (f, 0))[1] + 1 for f in batch.failures}
+    attempts |= {k: tries for k, (_, tries) in dead.items() if k in resting}
+    failures = [*batch.failures, *resting.values()]
     day_of = {article.article_id: day for day, article in articles}
     with warehouse.connect() as con:
+        saved = engine.cache.save(con) if cache is not None else 0
         for day in days:
-            analyses = {k: v for k, v in batch.analyses.items() if day_of[k] == day}
-            failures = [f for f in batch.failures if day_of[f.article_id] == day]
             params = [day, *version]
-            frame = analyses_frame(analyses, day, version, context.run_id)
+            on_day = {k: v for k, v in batch.analyses.items() if day_of[k] == day}
+            frame = analyses_frame(on_day, day, version, context.run_id, batch.records)
             replace_rows(con, "raw.article_analysis", frame, _VERSION_WHERE, params)
-            frame = failures_frame(failures, day, version, context.run_id)
+            dead_on_day = [f for f in failures if day_of[f.article_id] == day]
+            frame = failures_frame(dead_on_day, day, version, context.run_id, attempts)
             replace_rows(con, "raw.analysis_dead_letters", frame, _VERSION_WHERE, params)
+            pending = [p for p in batch.pending if day_of[p.article_id] == day]
+            frame = pending_frame(pending, day, version, context.run_id)
+            replace_rows(con, "raw.analysis_pending", frame, _VERSION_WHERE, params)
 
-    labels = Counter(a.overall_sentiment_label for a in batch.analyses.values())
-    mentions = Counter(t.ticker for a in batch.analyses.values() for t in a.tickers)
     texts = [article for _, article in articles]
     return dg.MaterializeResult(
         metadata={
             "analyzer": engine.name,
+            "analyzer_choice": analyzer.choice,
             "model": engine.model,
             "prompt_version": engine.prompt_version,
             "articles": len(articles),
             "analysed": len(batch.analyses),
-            "dead_letters": len(batch.failures),
+            "dead_letters": len(failures),
+            "dead_letters_resting": len(resting),
+            "pending": len(batch.pending),
             "tickers_dropped_not_in_reference": getattr(engine, "dropped_tickers", 0),
-            "labels": dg.MetadataValue.json(dict(labels)),
-            "most_mentioned": dg.MetadataValue.json(dict(mentions.most_common(10))),
+            **_llm_metadata(engine, batch, saved),
+            "labels": dg.MetadataValue.json(
+                dict(Counter(a.overall_sentiment_label for a in batch.analyses.values()))
+            ),
+            "most_mentioned": dg.MetadataValue.json(
+                dict(
+                    Counter(
+                        t.ticker for a in batch.analyses.values() for t in a.tickers
+                    ).most_common(10)
+                )
+            ),
             "preview": dg.MetadataValue.md(_preview(texts, batch.analyses)),
         }
     )
+
+
+def _llm_metadata(engine: object, batch: BatchResult, saved: int) -> dict[str, object]:
+    """Calls, cache hits, tokens and cost of an LLM run; nothing for the offline analyzer."""
+    stats = getattr(engine, "stats", None)
+    if stats is None:
+        return {}
+    figures = asdict(stats)
+    return {
+        "llm_calls": figures["requests"],
+        "llm_retries": figures["retries"],
+        "cache_hits": figures["cache_hits"],
+        "cache_entries_written": saved,
+        "input_tokens": figures["input_tokens"],
+        "output_tokens": figures["output_tokens"],
+        "estimated_cost_usd": round(figures["cost_usd"], 6),
+        "evidence_quotes_dropped": figures["dropped_evidence"],
+        "circuit_open": figures["circuit_open"],
+        "stopped_because": figures["stopped_because"] or "",
+        "pending_reason": batch.pending[0].reason if batch.pending else "",
+        "tokenizer": tokenizer_name(),
+    }
+
+
+def _articles(con: duckdb.DuckDBPyConnection, days: list[date]) -> list[tuple[date, ArticleText]]:
+    return [
+        (day, ArticleText(*row))
+        for day, *row in con.execute(
+            "select partition_date, article_id, title, coalesce(body, '') from raw.articles "
+            "where partition_date between ? and ? order by published_at, article_id",
+            [days[0], days[-1]],
+        ).fetchall()
+    ]
+
+
+def _dead_letters(
+    con: duckdb.DuckDBPyConnection, days: list[date], version: tuple[str, str, str]
+) -> dict[str, tuple[Failure, int]]:
+    """article_id -> (its last failure, how many runs have failed it)."""
+    rows = con.execute(
+        "select article_id, error_class, coalesce(error_message, ''), coalesce(attempts, 1) "
+        "from raw.analysis_dead_letters where partition_date between ? and ? "
+        "and analyzer = ? and model = ? and prompt_version = ?",
+        [days[0], days[-1], *version],
+    ).fetchall()
+    return {row[0]: (Failure(*row[:3]), row[3]) for row in rows}
 
 
 def _reference_from(con: duckdb.DuckDBPyConnection) -> TickerReference:
