@@ -1,7 +1,9 @@
-"""The embedded offline analyzer: finance lexicon, negation, per-company sentences.
+"""The embedded offline analyzer: a learned sentence model, per-company sentences.
 
 Runs anywhere with no network and no model download; it is the default when no LLM
-endpoint is configured, and every test run uses it.
+endpoint is configured, and every test run uses it. Sentences are scored by the small
+logistic-regression model in sentence_model.py (trained with our finance lexicon as
+features); sentence_score() below is that lexicon's raw signal, one of its inputs.
 """
 
 from __future__ import annotations
@@ -9,16 +11,19 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from orchestration.analysis import lexicon
+from orchestration.analysis.base import BatchResult, failure_of
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
+from orchestration.analysis.sentence_model import SentenceModel, default_model
 from orchestration.analysis.text import content_words, sentences, tokens
 from orchestration.analysis.tickers import TickerReference
 
 NAME = "offline"
-MODEL = "tickerpulse-lexicon"
-VERSION = "1"
+MODEL = "tickerpulse-sentence-model"
+VERSION = "2"
 
 _MAX_PHRASE = max(len(p.split()) for p in lexicon.PHRASES)
 _NEGATION_WINDOW = 3
@@ -26,6 +31,10 @@ _UNCERTAIN_DAMPING = 0.6
 _TITLE_WEIGHT = 2.0
 _LEAD_WEIGHT = 1.5
 _PARAGRAPH_SENTENCES = 3
+_CHUNK = 256  # articles per model call in analyze_many
+# Our label scale's neutral band is (-0.15, 0.15).
+_POLAR_EDGE = 0.15
+_NEUTRAL_EDGE = 0.1499
 # Sentences that continue the story of the company last named ("The company said ...",
 # "Its shares ...") belong to that company even though they do not name it.
 _BACK_REFERENCE = re.compile(
@@ -43,13 +52,22 @@ _CLAUSE_BREAK = re.compile(
 
 
 @dataclass(frozen=True)
+class _Plan:
+    article: ArticleText
+    sentences: int  # texts[:sentences] are the title and body sentences, then clauses
+    named: list[frozenset[str]]
+    clauses: dict[int, list[tuple[str, set[str]]]]
+    texts: list[str]
+
+
+@dataclass(frozen=True)
 class _Sentence:
     text: str
     weight: float
-    raw_score: float
+    score: float
     symbols: frozenset[str]
-    # The raw score each named company gets from this sentence: the whole sentence for a
-    # single company, its own clauses where several are named.
+    # The score each named company gets from this sentence: the whole sentence for a
+    # single company, the mean of its own clauses where several are named.
     by_symbol: dict[str, float]
 
 
@@ -86,26 +104,86 @@ def _hit_at(toks: list[str], i: int) -> tuple[float, int]:
     return 0.0, 1
 
 
-def squash(raw: float, weight: float = 1.0) -> float:
-    """Scale a weighted raw sum into (-1, 1); more opinionated text gives a firmer score."""
-    return math.tanh(raw / (1.5 * math.sqrt(max(weight, 1.0))))
+def calibrated_scores(model: SentenceModel, texts: list[str]) -> list[float]:
+    """Sentence scores in [-1, 1] whose label on our scale is the classifier's decision.
+
+    The score is p(positive) - p(negative), moved just inside the band of the class the
+    model chose, so a lone headline is labelled exactly as the evaluated model labels it.
+    """
+    if not texts:
+        return []
+    out = []
+    for negative, neutral, positive in model.predict_proba(texts).tolist():
+        score = positive - negative
+        if neutral >= max(negative, positive):
+            score = max(-_NEUTRAL_EDGE, min(_NEUTRAL_EDGE, score))
+        elif positive > negative:
+            score = max(score, _POLAR_EDGE)
+        else:
+            score = min(score, -_POLAR_EDGE)
+        out.append(score)
+    return out
 
 
 class OfflineAnalyzer:
-    """Lexicon-based analyzer: sentence scores, attributed to the companies each names."""
+    """Learned sentence scores, attributed to the companies each sentence (or clause) names."""
 
     name = NAME
     model = MODEL
     prompt_version = VERSION
 
-    def __init__(self, reference: TickerReference) -> None:
+    def __init__(self, reference: TickerReference, model: SentenceModel | None = None) -> None:
         self.reference = reference
+        self.sentence_model = model or default_model()
 
     def analyze(self, article: ArticleText) -> ArticleAnalysis:
-        parsed = self._sentences(article)
-        weight = sum(s.weight for s in parsed)
-        overall = squash(sum(s.weight * s.raw_score for s in parsed), weight)
-        summary = _summarise(article.title, [s.text for s in parsed[1:]])
+        plan = self._plan(article)
+        return self._finish(plan, calibrated_scores(self.sentence_model, plan.texts))
+
+    def analyze_many(
+        self, articles: list[ArticleText], on_progress: Callable[[int], None] | None = None
+    ) -> BatchResult:
+        """Analyse many articles with one model call per chunk: numpy's per-call cost
+        dominates single-article batches."""
+        result = BatchResult()
+        for start in range(0, len(articles), _CHUNK):
+            plans = []
+            for article in articles[start : start + _CHUNK]:
+                try:
+                    plans.append(self._plan(article))
+                except Exception as exc:  # one bad article must not sink the chunk
+                    result.failures.append(failure_of(article.article_id, exc))
+            scores = calibrated_scores(self.sentence_model, [t for p in plans for t in p.texts])
+            offset = 0
+            for plan in plans:
+                own, offset = scores[offset : offset + len(plan.texts)], offset + len(plan.texts)
+                try:
+                    result.analyses[plan.article.article_id] = self._finish(plan, own)
+                except Exception as exc:
+                    result.failures.append(failure_of(plan.article.article_id, exc))
+            if on_progress:
+                on_progress(min(start + _CHUNK, len(articles)))
+        return result
+
+    def _plan(self, article: ArticleText) -> _Plan:
+        """What to score: every sentence, and the clauses of sentences naming several companies."""
+        texts = [article.title.strip(), *sentences(article.body)]
+        named: list[frozenset[str]] = []
+        previous: frozenset[str] = frozenset()
+        for text in texts:
+            symbols = frozenset(m.symbol for m in self.reference.find(text))
+            if not symbols and len(previous) == 1 and _BACK_REFERENCE.match(text):
+                symbols = previous
+            named.append(symbols)
+            previous = symbols or previous
+        clauses = {i: self._clauses(text) for i, text in enumerate(texts) if len(named[i]) > 1}
+        extra = [clause for parts in clauses.values() for clause, _ in parts]
+        return _Plan(article, len(texts), named, clauses, texts + extra)
+
+    def _finish(self, plan: _Plan, scores: list[float]) -> ArticleAnalysis:
+        parsed = self._sentences(plan, iter(scores))
+        overall = _weighted_mean([(s.weight, s.score) for s in parsed])
+        summary = _summarise(plan.article.title, [s.text for s in parsed[1:]])
         return ArticleAnalysis.build(
             summary_sentence=summary[0],
             summary_paragraph=" ".join(summary[1]),
@@ -113,33 +191,34 @@ class OfflineAnalyzer:
             tickers=self._ticker_scores(parsed),
         )
 
-    def _sentences(self, article: ArticleText) -> list[_Sentence]:
-        texts = [article.title.strip(), *sentences(article.body)]
-        out: list[_Sentence] = []
-        previous: frozenset[str] = frozenset()
-        for index, text in enumerate(texts):
-            symbols = frozenset(m.symbol for m in self.reference.find(text))
-            if not symbols and len(previous) == 1 and _BACK_REFERENCE.match(text):
-                symbols = previous
+    @staticmethod
+    def _sentences(plan: _Plan, scores: Iterator[float]) -> list[_Sentence]:
+        sentence_scores = [next(scores) for _ in range(plan.sentences)]
+        out = []
+        for index, symbols in enumerate(plan.named):
+            by_symbol = {symbol: sentence_scores[index] for symbol in symbols}
+            if index in plan.clauses:
+                per_symbol: dict[str, list[float]] = {}
+                for _, clause_symbols in plan.clauses[index]:
+                    score = next(scores)
+                    for symbol in clause_symbols:
+                        per_symbol.setdefault(symbol, []).append(score)
+                by_symbol |= {sym: sum(v) / len(v) for sym, v in per_symbol.items()}
             weight = _TITLE_WEIGHT if index == 0 else _LEAD_WEIGHT if index == 1 else 1.0
-            raw = sentence_score(text)
-            by_symbol = self._clause_scores(text) if len(symbols) > 1 else {}
-            by_symbol = {s: by_symbol.get(s, raw) for s in symbols}
-            out.append(_Sentence(text, weight, raw, symbols, by_symbol))
-            if symbols:
-                previous = symbols
+            text = plan.texts[index]
+            out.append(_Sentence(text, weight, sentence_scores[index], symbols, by_symbol))
         return out
 
-    def _clause_scores(self, text: str) -> dict[str, float]:
-        """Score each clause for the companies it names; an unnamed clause continues the last."""
-        scores: dict[str, float] = {}
+    def _clauses(self, text: str) -> list[tuple[str, set[str]]]:
+        """The clauses of a sentence with the companies each is about; an unnamed clause
+        continues the company before it."""
+        out: list[tuple[str, set[str]]] = []
         current: set[str] = set()
         for clause in _CLAUSE_BREAK.split(text):
-            named = {m.symbol for m in self.reference.find(clause)}
-            current = named or current
-            for symbol in current:
-                scores[symbol] = scores.get(symbol, 0.0) + sentence_score(clause)
-        return scores
+            current = {m.symbol for m in self.reference.find(clause)} or current
+            if clause.strip() and current:
+                out.append((clause, current))
+        return out
 
     def _ticker_scores(self, parsed: list[_Sentence]) -> dict[str, tuple[float, float]]:
         counts = Counter(symbol for s in parsed for symbol in s.symbols)
@@ -153,10 +232,16 @@ class OfflineAnalyzer:
                 + 0.2 * (1 - first / len(parsed))
                 + 0.4 * count / total
             )
-            raw = sum(s.weight * s.by_symbol[symbol] for s in own)
-            score = squash(raw, sum(s.weight for s in own))
+            score = _weighted_mean([(s.weight, s.by_symbol[symbol]) for s in own])
             scores[symbol] = (relevance, score)
         return scores
+
+
+def _weighted_mean(weighted: list[tuple[float, float]]) -> float:
+    """Mean of sentence scores; a neutral sentence counts half, as it says less."""
+    pairs = [(w * (0.5 if abs(x) < _POLAR_EDGE else 1.0), x) for w, x in weighted]
+    total = sum(w for w, _ in pairs)
+    return sum(w * x for w, x in pairs) / total if total else 0.0
 
 
 def _summarise(title: str, body: list[str]) -> tuple[str, list[str]]:

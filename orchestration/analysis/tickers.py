@@ -43,12 +43,13 @@ class TickerReference:
             for variant in company.name_variants:
                 self._by_variant.setdefault(variant, company.symbol)
         self._lower_variants = {v.lower(): s for v, s in self._by_variant.items()}
-        # Longest variants first so "Exxon Mobil" wins over "Exxon"; case-sensitive because
-        # "Apple" the company is capitalised and "apple" the fruit is not.
-        alternation = "|".join(
-            re.escape(v) for v in sorted(self._by_variant, key=len, reverse=True)
+        # Case-sensitive because "Apple" the company is capitalised and "apple" the fruit is
+        # not. A trie-shaped pattern is several times faster than a flat alternation of 600
+        # names, and tries longer names first so "Exxon Mobil" wins over "Exxon".
+        firsts = "".join(sorted({re.escape(v[0]) for v in self._by_variant}))
+        self._names = re.compile(
+            rf"(?<![\w&.-])(?=[{firsts}]){_trie_pattern(list(self._by_variant))}(?![\w&-])"
         )
-        self._names = re.compile(rf"(?<![\w&.-])(?:{alternation})(?![\w&-])")
 
     def __len__(self) -> int:
         return len(self.companies)
@@ -78,6 +79,27 @@ class TickerReference:
         if candidate.replace("-", ".").upper() in self.companies:  # BRK-B vs BRK.B
             return candidate.replace("-", ".").upper()
         return self._lower_variants.get(candidate.lower())
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """A regex matching exactly `words`, shared prefixes factored out, longest first."""
+    children: dict[str, list[str]] = {}
+    ends_here = False
+    for word in words:
+        if word:
+            children.setdefault(word[0], []).append(word[1:])
+        else:
+            ends_here = True
+    branches = [
+        re.escape(first) + _trie_pattern(rests)
+        for first, rests in sorted(children.items(), key=lambda kv: -max(map(len, kv[1])))
+    ]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and not ends_here else "(?:" + "|".join(branches) + ")"
+    if len(branches) > 1 or not ends_here:
+        return body + ("?" if ends_here else "")
+    return "(?:" + branches[0] + ")?"
 
 
 def load_reference(path: Path | None = None) -> TickerReference:
