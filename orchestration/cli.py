@@ -1,4 +1,4 @@
-"""`tickerpulse demo` runs the whole graph on embedded defaults; `tickerpulse query` reads it."""
+"""`tickerpulse demo` runs the graph offline; `query` reads the marts; `eval` scores analyzers."""
 
 from __future__ import annotations
 
@@ -124,6 +124,7 @@ def run_query(sql: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from orchestration.demo import demo_dates
+    from orchestration.eval_cli import add_eval_command
 
     dates = demo_dates()
     parser = argparse.ArgumentParser(prog="tickerpulse", description=__doc__)
@@ -131,11 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="materialize the whole graph for the demo dates")
     demo.add_argument("--start", default=dates[0], help="first UTC day (YYYY-MM-DD)")
     demo.add_argument("--end", default=dates[-1], help="last UTC day (YYYY-MM-DD)")
-    query = commands.add_parser("query", help="run read-only SQL against the warehouse")
+    query = commands.add_parser("query", help="run read-only SQL against the served marts")
     query.add_argument("sql")
+    add_eval_command(commands)
     args = parser.parse_args(argv)
     if args.command == "demo":
         return run_demo(args.start, args.end)
+    if args.command == "eval":
+        return args.handler(args)
     return run_query(args.sql)
 
 
