@@ -23,13 +23,22 @@ EXPECTED_ASSETS = {
     "marts/fct_ticker_mentions",
     "marts/fct_ticker_sentiment_daily",
     "served_marts",
+    "seeds/portfolio_holdings",
+    "staging/stg_seeds__portfolio_holdings",
+    "intermediate/int_article_moves",
+    "marts/dim_portfolio_holdings",
+    "marts/fct_ticker_sentiment_rolling",
+    "marts/fct_sentiment_shocks",
+    "marts/fct_sector_sentiment_daily",
+    "marts/fct_portfolio_sentiment_daily",
+    "marts/fct_portfolio_worst_news",
 }
 
 
 def test_definitions_load_and_validate():
     dg.Definitions.validate_loadable(defs)
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert keys >= EXPECTED_ASSETS
+    assert keys == EXPECTED_ASSETS
 
 
 def test_every_job_resolves():

@@ -48,6 +48,12 @@ def ensure_manifest(project: DbtProject) -> Path:
     return project.manifest_path
 
 
+class DailyModelsConfig(dg.Config):
+    """Run config for the daily dbt build."""
+
+    full_refresh: bool = False  # rebuild incremental marts from scratch (new columns, vars)
+
+
 class TickerPulseTranslator(DagsterDbtTranslator):
     """Groups dbt assets by layer folder; reference models join the reference group."""
 
@@ -90,7 +96,10 @@ def dbt_reference_models(
     dagster_dbt_translator=TickerPulseTranslator(),
 )
 def dbt_daily_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    config: DailyModelsConfig,
 ) -> Iterator[Any]:
     _point_dbt_at(warehouse)
     window = context.partition_time_window
@@ -99,4 +108,7 @@ def dbt_daily_models(
         "max_date": (window.end - timedelta(days=1)).date().isoformat(),
     }
     context.log.info(f"dbt build for {dbt_vars['min_date']} .. {dbt_vars['max_date']}")
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    args = ["build", "--vars", json.dumps(dbt_vars)]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    yield from dbt.cli(args, context=context).stream()

@@ -1,7 +1,20 @@
+{#- Incremental by publication day: the window's days are deleted and rebuilt, and rows of the
+    articles inserted are deleted wherever they were, since an article can move to another day. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='article_id',
+        on_schema_change='fail',
+        pre_hook="{{ delete_incremental_window('published_date') }}"
+    )
+}}
+
 with
 
 articles as (
     select * from {{ ref('int_articles_analysed') }}
+    where {{ in_incremental_window('published_date') }}
 ),
 
 final as (

@@ -1,7 +1,20 @@
+{#- Incremental by publication day, like fct_article_sentiment. The delete key is the article,
+    not (article, ticker): a re-analysed article that moved day may name other tickers. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='article_id',
+        on_schema_change='fail',
+        pre_hook="{{ delete_incremental_window('published_date') }}"
+    )
+}}
+
 with
 
 mentions as (
     select * from {{ ref('int_ticker_mentions_unnested') }}
+    where {{ in_incremental_window('published_date') }}
 ),
 
 tickers as (

@@ -1,7 +1,19 @@
+{#- Incremental by day: the window's ticker-days are deleted and rebuilt from its mentions. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['ticker', 'sentiment_date'],
+        on_schema_change='fail',
+        pre_hook="{{ delete_incremental_window('sentiment_date') }}"
+    )
+}}
+
 with
 
 mentions as (
     select * from {{ ref('fct_ticker_mentions') }}
+    where {{ in_incremental_window('published_date') }}
 ),
 
 daily as (
@@ -11,11 +23,11 @@ daily as (
         published_date as sentiment_date,
         count(*) as article_count,
         count(distinct source) as source_count,
-        avg(ticker_sentiment_score) as mean_sentiment_score,
+        sum({{ exact('ticker_sentiment_score') }}) / count(*) as mean_sentiment_score,
         -- Relevance-weighted: a passing mention moves the day less than a lead story.
-        sum(relevance_score * ticker_sentiment_score) / nullif(sum(relevance_score), 0)
-            as weighted_sentiment_score,
-        sum(relevance_score) as total_relevance,
+        sum({{ exact('relevance_score') }} * {{ exact('ticker_sentiment_score') }})
+            / nullif(sum({{ exact('relevance_score') }}), 0) as weighted_sentiment_score,
+        sum({{ exact('relevance_score') }}) as total_relevance,
         count(*) filter (where ticker_sentiment_label = 'Bullish') as bullish_count,
         count(*) filter (where ticker_sentiment_label = 'Somewhat-Bullish') as somewhat_bullish_count,
         count(*) filter (where ticker_sentiment_label = 'Neutral') as neutral_count,
@@ -35,7 +47,7 @@ final as (
         round(mean_sentiment_score, 4) as mean_sentiment_score,
         -- All-zero relevance (possible from an LLM) falls back to the plain mean.
         round(coalesce(weighted_sentiment_score, mean_sentiment_score), 4) as weighted_sentiment_score,
-        round(total_relevance, 4) as total_relevance,
+        cast(round(total_relevance, 4) as double) as total_relevance,
         bullish_count,
         somewhat_bullish_count,
         neutral_count,

@@ -1,0 +1,47 @@
+{#- Remembers each article's day, so an incremental run knows which days its articles left:
+    the feeds can re-date an article, and ingestion then moves it out of its old partition.
+    The pre-hook deletes the window's rows first, so an article found at another day here has
+    moved into the window in this run. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='article_id',
+        on_schema_change='fail',
+        pre_hook="{{ delete_incremental_window('published_date', with_moves=false) }}"
+    )
+}}
+
+with
+
+articles as (
+    select * from {{ ref('int_articles_analysed') }}
+    where {{ in_incremental_window('published_date', with_moves=false) }}
+),
+
+{% if is_incremental() %}
+known_days as (
+    select article_id, published_date from {{ this }}
+),
+{% endif %}
+
+final as (
+    select
+        articles.article_id,
+        articles.published_date,
+        {% if is_incremental() -%}
+        case
+            when known_days.published_date <> articles.published_date
+                then known_days.published_date
+        end
+        {%- else -%}
+        cast(null as date)
+        {%- endif %} as moved_from_date,
+        '{{ invocation_id }}' as invocation_id
+    from articles
+    {% if is_incremental() -%}
+    left join known_days on articles.article_id = known_days.article_id
+    {%- endif %}
+)
+
+select * from final
