@@ -297,6 +297,13 @@ def _invalid_json(body: dict, record: RecordedRequest, seen: int) -> Reply:
     return Reply(200, completion(body, NOT_JSON))
 
 
+def _broken_until_repair(body: dict, record: RecordedRequest, seen: int) -> Reply:
+    """Invalid JSON first; a good answer once the client shows the model its mistake."""
+    if any(m.get("role") == "assistant" for m in body["messages"]):
+        return _normal(body, record, seen)
+    return _invalid_json(body, record, seen)
+
+
 def _breaks_schema(body: dict, record: RecordedRequest, seen: int) -> Reply:
     answer = {
         "summary_sentence": "Something happened.",
@@ -394,6 +401,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "normal": _normal,
     "llama-cpp": _llama_cpp,
     "invalid-json": _invalid_json,
+    "broken-until-repair": _broken_until_repair,
     "breaks-schema": _breaks_schema,
     "refusal": _refusal,
     "out-of-range": _out_of_range,

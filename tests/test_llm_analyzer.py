@@ -278,8 +278,28 @@ def test_an_unusable_answer_raises_analysis_error_with_a_clear_message(
         analyzer.analyze(article(behaviour, f"Pfizer news llm:{behaviour}"))
 
     assert str(raised.value) == message
-    assert len(openai_server.requests) == 1  # an answer that arrived is not retried
-    assert openai_server.requests[0].status == 200
+    # An answer that arrived is not retried; a broken one is sent back once for repair.
+    repaired = behaviour != "refusal"
+    assert [r.status for r in openai_server.requests] == [200] * (1 + repaired)
+    if repaired:
+        follow_up = openai_server.requests[1].body["messages"]
+        assert follow_up[-2]["role"] == "assistant"
+        assert follow_up[-1]["content"].startswith("That answer could not be used: model answer")
+
+
+def test_a_broken_answer_is_sent_back_once_and_a_repaired_answer_is_used(
+    openai_server: FakeOpenAIServer,
+):
+    analyzer = analyzer_for(openai_server)
+
+    result = analyzer.analyze(article("fixable", "Pfizer news llm:broken-until-repair"))
+
+    assert [t.ticker for t in result.tickers] == ["PFE"]
+    assert len(openai_server.requests) == 2
+    repair = openai_server.requests[1].body["messages"]
+    assert repair[-2] == {"role": "assistant", "content": NOT_JSON}
+    assert "model answer is not JSON" in repair[-1]["content"]
+    assert analyzer.stats.repairs == 1
 
 
 def test_analyze_all_turns_unusable_answers_into_failures_and_keeps_the_rest(
@@ -553,7 +573,8 @@ def test_the_pipeline_analyses_through_the_endpoint_dead_letters_failures_and_ke
     assert (metadata["analysed"], metadata["dead_letters"]) == (2, 1)
     assert metadata["tickers_dropped_not_in_reference"] == 2
     # The key went to the endpoint on every request (the server refuses any other key)...
-    assert len(openai_server.completions) == 3
+    # Two good answers, one broken answer and its one repair attempt.
+    assert len(openai_server.completions) == 4
     assert {r.status for r in openai_server.completions} == {200}
     assert {r.headers["authorization"] for r in openai_server.completions} == {
         f"Bearer {PIPELINE_KEY}"

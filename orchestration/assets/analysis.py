@@ -134,6 +134,7 @@ def _llm_metadata(engine: object, batch: BatchResult, saved: int) -> dict[str, o
         "output_tokens": figures["output_tokens"],
         "estimated_cost_usd": round(figures["cost_usd"], 6),
         "evidence_quotes_dropped": figures["dropped_evidence"],
+        "answers_repaired": figures["repairs"],
         "circuit_open": figures["circuit_open"],
         "stopped_because": figures["stopped_because"] or "",
         "pending_reason": batch.pending[0].reason if batch.pending else "",
