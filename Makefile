@@ -20,7 +20,9 @@ test: $(VENV)/.installed  ## run the test suite
 	$(BIN)/python -m pytest
 
 dev: $(VENV)/.installed  ## open the Dagster UI on http://127.0.0.1:3000
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster} $(BIN)/dagster dev -w workspace.yaml
+	@home=$${DAGSTER_HOME:-$(CURDIR)/.dagster}; mkdir -p $$home; \
+	  [ -f $$home/dagster.yaml ] || cp orchestration/dagster.yaml $$home/; \
+	  DAGSTER_HOME=$$home $(BIN)/dagster dev -w workspace.yaml
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check orchestration tests bench scripts

@@ -7,8 +7,10 @@ from orchestration.assets.dbt import dbt_daily_models, dbt_reference_models
 from orchestration.assets.ingest import raw_articles
 from orchestration.assets.reference import ticker_reference
 from orchestration.assets.serving import served_marts
+from orchestration.checks import CHECKS
 from orchestration.jobs import JOBS
 from orchestration.resources import build_resources
+from orchestration.schedules import SCHEDULES
 
 ASSETS = [
     ticker_reference,
@@ -24,7 +26,9 @@ def build_defs(**resource_overrides: object) -> dg.Definitions:
     """Definitions with resources from the environment, or the ones given (tests, tools)."""
     return dg.Definitions(
         assets=ASSETS,
+        asset_checks=CHECKS,
         jobs=JOBS,
+        schedules=SCHEDULES,
         resources={**build_resources(), **resource_overrides},
         # One writer at a time: DuckDB locks its file against other processes, so steps
         # run one after another in the run's own process.

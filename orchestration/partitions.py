@@ -1,4 +1,4 @@
-"""Partitions: one per UTC day of publication."""
+"""Partitions (one per UTC day of publication) and the warehouse concurrency pool."""
 
 from __future__ import annotations
 
@@ -8,3 +8,8 @@ import dagster as dg
 daily_partitions = dg.DailyPartitionsDefinition(
     start_date="2025-01-01", timezone="UTC", end_offset=1
 )
+
+# Every asset that writes the DuckDB warehouse is in this pool. DuckDB admits one writing
+# process per file, so orchestration/dagster.yaml limits the pool to one run at a time:
+# schedules, sensors and backfills queue instead of meeting the file lock.
+WAREHOUSE_POOL = "duckdb_warehouse"

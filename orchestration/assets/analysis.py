@@ -14,7 +14,7 @@ from orchestration.analysis.tickers import Company, TickerReference
 from orchestration.analysis.tokens import tokenizer_name
 from orchestration.assets.ingest import raw_articles
 from orchestration.assets.reference import ticker_reference
-from orchestration.partitions import daily_partitions
+from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import AnalyzerResource, WarehouseResource
 from orchestration.tables import analyses_frame, failures_frame, pending_frame
 from orchestration.warehouse import replace_rows
@@ -25,6 +25,7 @@ _VERSION_WHERE = "partition_date = ? and analyzer = ? and model = ? and prompt_v
 
 @dg.asset(
     partitions_def=daily_partitions,
+    pool=WAREHOUSE_POOL,
     backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[raw_articles, ticker_reference],
     group_name="analysis",

@@ -15,7 +15,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.partitions import daily_partitions
+from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.resources import WarehouseResource, dbt_executable
 
@@ -75,6 +75,7 @@ def _point_dbt_at(warehouse: WarehouseResource) -> None:
     project=dbt_project,
     select=REFERENCE_SELECT,
     name="dbt_reference_models",
+    pool=WAREHOUSE_POOL,
     dagster_dbt_translator=TickerPulseTranslator(),
 )
 def dbt_reference_models(
@@ -91,6 +92,7 @@ def dbt_reference_models(
     project=dbt_project,
     exclude=REFERENCE_SELECT,
     name="dbt_daily_models",
+    pool=WAREHOUSE_POOL,
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     dagster_dbt_translator=TickerPulseTranslator(),

@@ -9,7 +9,7 @@ import duckdb
 from orchestration.news import file_drop, http_state
 from orchestration.news.articles import Article
 from orchestration.news.sources import SourceOutcome
-from orchestration.partitions import daily_partitions
+from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import NewsSourcesResource, WarehouseResource
 from orchestration.tables import articles_frame, outcomes_frame
 from orchestration.warehouse import append_rows, replace_rows
@@ -23,6 +23,7 @@ _REPLACEABLE = (
 
 @dg.asset(
     partitions_def=daily_partitions,
+    pool=WAREHOUSE_POOL,
     # A backfill fetches every source once and lands each day of the range.
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="ingest",

@@ -5,6 +5,7 @@ from collections import Counter
 import dagster as dg
 
 from orchestration.analysis.tickers import read_companies
+from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import WarehouseResource
 from orchestration.tables import companies_frame
 from orchestration.warehouse import replace_rows
@@ -12,6 +13,7 @@ from orchestration.warehouse import replace_rows
 
 @dg.asset(
     key="ticker_reference",
+    pool=WAREHOUSE_POOL,
     group_name="reference",
     kinds={"python", "duckdb"},
     description="Listed companies (S&P 500) and the name variants we match: raw.tickers.",

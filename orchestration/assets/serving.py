@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.assets.dbt import dbt_daily_models, dbt_reference_models
-from orchestration.partitions import daily_partitions
+from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import ServingResource, WarehouseResource
 from orchestration.serving import CATALOG, publish
 
@@ -15,6 +15,7 @@ MART_KEYS = sorted(
 
 @dg.asset(
     partitions_def=daily_partitions,
+    pool=WAREHOUSE_POOL,
     backfill_policy=dg.BackfillPolicy.single_run(),
     deps=MART_KEYS,
     group_name="serving",
