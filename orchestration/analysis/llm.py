@@ -67,16 +67,6 @@ class RunStats:
 
 
 @dataclass
-class _Reply:
-    content: str
-    input_tokens: int
-    output_tokens: int
-    latency_ms: int
-    cost_usd: float
-    attempts: int
-
-
-@dataclass
 class _Tally:
     attempts: int = 0
 
@@ -96,17 +86,15 @@ _REPAIR_REQUEST = (
 )
 
 
-def _answer_of(reply: _Reply, earlier: _Reply | None = None) -> CachedAnswer:
-    """What we keep of a reply; a repaired answer also carries the first call's costs."""
-    first = earlier or reply
-    twice = earlier is not None
+def _repaired(first: CachedAnswer, second: CachedAnswer) -> CachedAnswer:
+    """The repaired answer, carrying what both calls cost."""
     return CachedAnswer(
-        content=reply.content,
-        input_tokens=reply.input_tokens + (first.input_tokens if twice else 0),
-        output_tokens=reply.output_tokens + (first.output_tokens if twice else 0),
-        latency_ms=reply.latency_ms + (first.latency_ms if twice else 0),
-        cost_usd=reply.cost_usd + (first.cost_usd if twice else 0.0),
-        attempts=reply.attempts + (first.attempts if twice else 0),
+        content=second.content,
+        input_tokens=first.input_tokens + second.input_tokens,
+        output_tokens=first.output_tokens + second.output_tokens,
+        latency_ms=first.latency_ms + second.latency_ms,
+        cost_usd=first.cost_usd + second.cost_usd,
+        attempts=first.attempts + second.attempts,
     )
 
 
@@ -241,8 +229,7 @@ class OpenAICompatibleAnalyzer:
             self.stats.cache_hits += 1
             return self._finish(article, cached, cache_hit=True)
         messages = self.messages(article, sent)
-        reply = await self._complete(run, messages)
-        answer = _answer_of(reply)
+        answer = reply = await self._complete(run, messages)
         try:
             analysis, record = self._finish(article, answer, cache_hit=False)
         except AnalysisError as problem:
@@ -259,7 +246,7 @@ class OpenAICompatibleAnalyzer:
                 # No budget left for the repair: the broken answer stands as this
                 # article's failure (an attempt), rather than leaving it pending forever.
                 raise problem from None
-            answer = _answer_of(second, earlier=reply)
+            answer = _repaired(reply, second)
             try:
                 analysis, record = self._finish(article, answer, cache_hit=False)
             except AnalysisError:
@@ -283,7 +270,7 @@ class OpenAICompatibleAnalyzer:
         )
         return resolved.analysis, record
 
-    async def _complete(self, run: _Run, messages: list[dict[str, str]]) -> _Reply:
+    async def _complete(self, run: _Run, messages: list[dict[str, str]]) -> CachedAnswer:
         """Hold a slot for the article through its retries and backoff.
 
         At most `concurrency` articles are in progress, so a failing endpoint sees few
@@ -292,7 +279,7 @@ class OpenAICompatibleAnalyzer:
         async with run.slots:
             return await self._complete_in_slot(run, messages)
 
-    async def _complete_in_slot(self, run: _Run, messages: list[dict[str, str]]) -> _Reply:
+    async def _complete_in_slot(self, run: _Run, messages: list[dict[str, str]]) -> CachedAnswer:
         """Ask in the strictest output format the server has accepted so far.
 
         A server that rejects one format (llama.cpp answers json_schema with a 500) is asked
@@ -324,7 +311,7 @@ class OpenAICompatibleAnalyzer:
 
     async def _create(
         self, run: _Run, messages: list[dict[str, str]], fmt: dict[str, Any], tally: _Tally
-    ) -> _Reply:
+    ) -> CachedAnswer:
         """One format, retried on 429/5xx/timeouts with backoff that honours the server."""
         for attempt in range(self.max_retries + 1):
             self._may_call()
@@ -369,7 +356,7 @@ class OpenAICompatibleAnalyzer:
 
     def _reply(
         self, response: Any, messages: list[dict[str, str]], started: float, attempts: int
-    ) -> _Reply:
+    ) -> CachedAnswer:
         latency_ms = round((time.perf_counter() - started) * 1000)
         try:
             message = response["choices"][0]["message"]
@@ -391,4 +378,4 @@ class OpenAICompatibleAnalyzer:
         cost = self.prices.cost(self.model, input_tokens, output_tokens)
         self.stats.cost_usd += cost
         self.budget.spend(input_tokens + output_tokens, cost)
-        return _Reply(content, input_tokens, output_tokens, latency_ms, cost, attempts)
+        return CachedAnswer(content, input_tokens, output_tokens, latency_ms, cost, attempts)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from orchestration.news.normalize import canonical_url, content_hash, stable_id
+
 
 @dataclass
 class Article:
@@ -28,3 +30,39 @@ class Article:
     @property
     def published_date(self) -> str:
         return self.published_at.date().isoformat()
+
+
+def canonical_link(link: str) -> str:
+    """A source's link as a canonical http(s) URL, or "" when it has none we can use."""
+    if not link.strip().lower().startswith(("http://", "https://")):
+        return ""
+    try:
+        return canonical_url(link)
+    except ValueError:  # a port out of range, a broken IPv6 host: identify it otherwise
+        return ""
+
+
+def new_article(
+    source: str,
+    url: str,
+    fallback_id: tuple[str, ...],
+    title: str,
+    body: str,
+    published_at: datetime,
+    fetched_at: datetime,
+    **extra: object,
+) -> Article:
+    """An Article from one source; its id is the canonical URL's, or the fallback's hash
+    (stable across re-fetches) when there is no usable link."""
+    return Article(
+        article_id=stable_id(url) if url else stable_id(source, *fallback_id),
+        url=url,
+        title=title,
+        body=body,
+        source=source,
+        published_at=published_at,
+        fetched_at=fetched_at,
+        content_hash=content_hash(title, body),
+        sources=[source],
+        **extra,  # type: ignore[arg-type]
+    )

@@ -7,12 +7,9 @@ from datetime import datetime
 
 import feedparser
 
-from orchestration.news.articles import Article
+from orchestration.news.articles import Article, canonical_link, new_article
 from orchestration.news.normalize import (
-    canonical_url,
-    content_hash,
     html_to_text,
-    stable_id,
     struct_time_to_utc,
 )
 
@@ -65,32 +62,18 @@ def _article(entry: feedparser.FeedParserDict, source: str, fetched_at: datetime
         return None
     parsed_date = entry.get("published_parsed") or entry.get("updated_parsed")
     published_at = struct_time_to_utc(parsed_date) if parsed_date else fetched_at
-    url = _canonical_link(entry.get("link", ""))
     # Entries without a usable link are identified by what they say, so a re-fetch maps
     # them to the same id.
-    article_id = stable_id(url) if url else stable_id(source, entry.get("id", ""), title)
-    return Article(
-        article_id=article_id,
-        url=url,
-        title=title or body[:120],
-        body=body,
-        source=source,
-        published_at=published_at,
-        fetched_at=fetched_at,
-        content_hash=content_hash(title, body),
+    return new_article(
+        source,
+        canonical_link(entry.get("link", "")),
+        (entry.get("id", ""), title),
+        title or body[:120],
+        body,
+        published_at,
+        fetched_at,
         published_at_is_fetch_time=parsed_date is None,
-        sources=[source],
     )
-
-
-def _canonical_link(link: str) -> str:
-    """The entry's canonical http(s) URL, or "" when it has none we can use."""
-    if not link.strip().lower().startswith(("http://", "https://")):
-        return ""
-    try:
-        return canonical_url(link)
-    except ValueError:  # a port out of range, a broken IPv6 host: identify it by content
-        return ""
 
 
 def _body_markup(entry: feedparser.FeedParserDict) -> str:

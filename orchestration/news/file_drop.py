@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from orchestration.news.articles import Article
-from orchestration.news.normalize import canonical_url, content_hash, html_to_text, stable_id
+from orchestration.news.articles import Article, canonical_link, new_article
+from orchestration.news.normalize import html_to_text
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 _READERS = {
@@ -127,23 +127,13 @@ def _article(row: dict[str, object], source: str, now: datetime) -> Article | No
     if not title or published_at is None:
         return None
     body = html_to_text(str(row.get("body") or ""))
-    link = str(row.get("url") or "").strip()
-    url = canonical_url(link) if link.lower().startswith(("http://", "https://")) else ""
+    url = canonical_link(str(row.get("url") or ""))
     row_id = str(row.get("id") or "")
     if not url and not row_id:
         return None
     origin = str(row.get("source") or "").strip()
-    return Article(
-        article_id=stable_id(url) if url else stable_id(source, row_id),
-        url=url,
-        title=title,
-        body=body,
-        source=source,
-        published_at=published_at,
-        fetched_at=now,
-        content_hash=content_hash(title, body),
-        sources=[source],
-        publisher=origin or None,
+    return new_article(
+        source, url, (row_id,), title, body, published_at, now, publisher=origin or None
     )
 
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 
-from orchestration.news.articles import Article
+from orchestration.news.articles import Article, canonical_link, new_article
 from orchestration.news.fetch import FetchError, RetryPolicy, fetch
-from orchestration.news.normalize import canonical_url, content_hash, html_to_text, stable_id
+from orchestration.news.normalize import html_to_text
 from orchestration.news.reading import SourceRead
 
 DEFAULT_BASE_URL = "https://api.polygon.io"
@@ -155,23 +155,20 @@ def _next_url(payload: Mapping[str, Any], base_url: str) -> str | None:
 def _article(item: Mapping[str, Any], source: str, now: datetime) -> Article | None:
     title = html_to_text(str(item.get("title") or ""))
     published_at = _parse_time(item.get("published_utc"))
-    link = str(item.get("article_url") or "")
-    url = canonical_url(link) if link.lower().startswith(("http://", "https://")) else ""
+    url = canonical_link(str(item.get("article_url") or ""))
     item_id = str(item.get("id") or "")
     if not title or published_at is None or not (url or item_id):
         return None
     body = html_to_text(str(item.get("description") or ""))
     publisher = item.get("publisher") or {}
-    return Article(
-        article_id=stable_id(url) if url else stable_id(source, item_id),
-        url=url,
-        title=title,
-        body=body,
-        source=source,
-        published_at=published_at,
-        fetched_at=now,
-        content_hash=content_hash(title, body),
-        sources=[source],
+    return new_article(
+        source,
+        url,
+        (item_id,),
+        title,
+        body,
+        published_at,
+        now,
         publisher=publisher.get("name") if isinstance(publisher, dict) else None,
         provider_sentiment=_provider_sentiment(item),
     )
