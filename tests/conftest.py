@@ -14,7 +14,12 @@ import pytest
 from orchestration.cli import materialize_range
 from orchestration.definitions import build_defs
 from orchestration.paths import PROJECT_ROOT
-from orchestration.resources import AnalyzerResource, NewsSourcesResource, WarehouseResource
+from orchestration.resources import (
+    AnalyzerResource,
+    NewsSourcesResource,
+    ServingResource,
+    WarehouseResource,
+)
 
 pytest_plugins = ["tests.openai_server", "tests.feed_server"]
 
@@ -48,6 +53,8 @@ def make_pipeline(
         warehouse=WarehouseResource(database_path=str(database)),
         news_sources=NewsSourcesResource(sources_file=str(sources_file), timeout_s=5),
         analyzer=resources.pop("analyzer", AnalyzerResource(backend="offline")),
+        # Published marts stay in the test's folder, never in the checkout's data/.
+        serving=resources.pop("serving", ServingResource(directory=str(tmp / "serving"))),
         **resources,
     )
     return Pipeline(defs, dg.DagsterInstance.ephemeral(), database)
