@@ -168,8 +168,12 @@ def _progress(total: int) -> Callable[[int], None] | None:
     live = sys.stderr.isatty()
     every = _PROGRESS_EVERY if live else 1000
 
+    shown = [0]
+
     def show(done: int) -> None:
-        if done % every == 0 or done == total:
+        # Batched analyzers report in chunks, so print whenever a multiple of `every` passed.
+        if done // every > shown[0] // every or done == total:
+            shown[0] = done
             start, end = ("\r", "\n" if done == total else "") if live else ("", "\n")
             print(f"{start}  analysed {done}/{total}", end=end, file=sys.stderr, flush=True)
 
