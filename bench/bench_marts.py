@@ -87,6 +87,9 @@ def generate(path: Path, articles: int) -> float:
     return time.perf_counter() - started
 
 
+SLOWEST: dict[str, list[tuple[float, str]]] = {}
+
+
 def dbt_build(path: Path, target: Path, *args: str) -> tuple[float, float]:
     """Wall seconds of one `dbt build`, and the node seconds dbt itself recorded."""
     env = {
@@ -110,6 +113,8 @@ def dbt_build(path: Path, target: Path, *args: str) -> tuple[float, float]:
     if done.returncode != 0:
         sys.exit(f"dbt build {' '.join(args)} failed:\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
     results = json.loads((target / "run_results.json").read_text())["results"]
+    nodes = sorted(((r["execution_time"], r["unique_id"]) for r in results), reverse=True)
+    SLOWEST[f"{path.stem} {' '.join(args)}"] = nodes[:6]
     return wall, sum(r["execution_time"] for r in results)
 
 
@@ -149,6 +154,10 @@ def main() -> None:
         ("publish_s", "publish marts for BI (s)"),
     ]:
         print(f"{label:<38}{small[key]:>14.2f}{large[key]:>14.2f}")
+    print("\nslowest dbt nodes of the incremental day on the large history:")
+    day_runs = [k for k in SLOWEST if k.startswith(f"bench_{args.articles} ") and "max_date" in k]
+    for seconds, node in SLOWEST[day_runs[-1]]:
+        print(f"  {seconds:7.2f}s  {node}")
     wall = large["day_wall_s"] / small["day_wall_s"]
     nodes = large["day_nodes_s"] / small["day_nodes_s"]
     print(
