@@ -163,8 +163,3 @@ def prune(serving_dir: Path, keep: int = 3, grace_s: float = GRACE_S) -> list[st
 
 def _published_at(version: str) -> datetime:
     return datetime.strptime(version.split("-")[0], VERSION_FORMAT).replace(tzinfo=UTC)
-
-
-def current_manifest(serving_dir: Path) -> dict[str, object] | None:
-    manifest = serving_dir / "current" / "manifest.json"
-    return json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else None

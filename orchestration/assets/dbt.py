@@ -48,6 +48,10 @@ def ensure_manifest(project: DbtProject) -> Path:
     return project.manifest_path
 
 
+# Checked once per import: both dbt asset definitions read the same manifest.
+DBT_MANIFEST = ensure_manifest(dbt_project)
+
+
 class DailyModelsConfig(dg.Config):
     """Run config for the daily dbt build."""
 
@@ -71,7 +75,7 @@ def _point_dbt_at(warehouse: WarehouseResource) -> None:
 
 
 @dbt_assets(
-    manifest=ensure_manifest(dbt_project),
+    manifest=DBT_MANIFEST,
     project=dbt_project,
     select=REFERENCE_SELECT,
     name="dbt_reference_models",
@@ -88,7 +92,7 @@ def dbt_reference_models(
 
 
 @dbt_assets(
-    manifest=ensure_manifest(dbt_project),
+    manifest=DBT_MANIFEST,
     project=dbt_project,
     exclude=REFERENCE_SELECT,
     name="dbt_daily_models",
