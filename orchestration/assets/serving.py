@@ -1,7 +1,11 @@
 """served_marts: the marts published for BI tools after every successful build."""
 
-import dagster as dg
+from datetime import date, timedelta
 
+import dagster as dg
+import duckdb
+
+from orchestration import report
 from orchestration.assets.dbt import dbt_daily_models, dbt_reference_models
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import ServingResource, WarehouseResource
@@ -36,5 +40,25 @@ def served_marts(
             "catalog": dg.MetadataValue.path(str(serving.path / CATALOG)),
             "rows": dg.MetadataValue.json(published.tables),
             "versions_pruned": len(published.pruned),
+            **_day_report(warehouse, context.partition_time_window.end.date() - timedelta(days=1)),
         }
     )
+
+
+def _day_report(warehouse: WarehouseResource, day: date) -> dict[str, dg.MetadataValue]:
+    """Top movers of the window's last day and a 30-day chart of the busiest tickers."""
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        movers = report.top_movers(con, day)
+        series = report.sentiment_series(con, day, days=report.CHART_DAYS)
+    # The chart starts at the first day with news, so a young warehouse is not squeezed.
+    first = min(
+        (d for points in series.values() for d, _ in points),
+        default=day - timedelta(days=report.CHART_DAYS - 1),
+    )
+    caption = f"Daily sentiment of the {len(series)} most-mentioned tickers, {first} .. {day}"
+    return {
+        "top_movers": dg.MetadataValue.md(report.movers_markdown(movers, day)),
+        "sentiment_chart": dg.MetadataValue.md(
+            report.chart_markdown(report.sentiment_chart_svg(series, first, day), caption)
+        ),
+    }
