@@ -134,6 +134,7 @@ class BatchAPIAnalyzer(OpenAICompatibleAnalyzer):
                 result.pending.append(Pending(article_id, reason))
 
     def _jsonl(self, articles: list[ArticleText]) -> bytes:
+        self.stats.response_format = FORMATS[self._format]
         lines = [
             {
                 "custom_id": article.article_id,

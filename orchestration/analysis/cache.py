@@ -6,12 +6,19 @@ articles makes no call; a new prompt version misses the cache and re-scores, whi
 older versions stay in raw.llm_cache and raw.article_analysis.
 The cache keeps the validated answer text, not our analysis: post-processing (clamping,
 labels, ticker resolution) is re-applied on every hit, so a new reference table applies.
+
+Answers are paid for as they arrive, so a cache given a `store` writes them as they come
+(every `flush_every` answers or `flush_after_s` seconds), each time on a connection opened
+for that write only: a run that dies half way keeps what it had been paid for, and no
+DuckDB connection is held while the calls wait on the network.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import duckdb
@@ -57,12 +64,26 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+Store = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
 class AnswerCache:
     """An in-memory view of the cache for one run: load the keys needed, save what is new."""
 
-    def __init__(self, entries: dict[str, CachedAnswer] | None = None) -> None:
+    def __init__(
+        self,
+        entries: dict[str, CachedAnswer] | None = None,
+        store: Store | None = None,
+        flush_every: int = 50,
+        flush_after_s: float = 10.0,
+    ) -> None:
         self._entries = dict(entries or {})
         self._new: dict[CacheKey, CachedAnswer] = {}
+        self.store = store  # opens a short-lived connection to the warehouse
+        self.flush_every = max(1, flush_every)
+        self.flush_after_s = flush_after_s
+        self.written = 0  # answers written this run, by flushes and saves together
+        self._flushed_at = time.monotonic()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -73,23 +94,46 @@ class AnswerCache:
     def put(self, key: CacheKey, answer: CachedAnswer) -> None:
         self._entries[key.value] = answer
         self._new[key] = answer
+        due = time.monotonic() - self._flushed_at >= self.flush_after_s
+        if self.store is not None and (len(self._new) >= self.flush_every or due):
+            try:
+                self.flush()
+            except duckdb.Error:
+                # Another writer holds the file: the answers wait in memory for the next
+                # flush or the run's final save, which reports the error if it persists.
+                self._flushed_at = time.monotonic()
+
+    def flush(self) -> int:
+        """Write what is new through `store` now; returns how many this run wrote in all."""
+        if self.store is None or not self._new:
+            return 0
+        with self.store() as con:
+            return self.save(con)
 
     @property
     def unsaved(self) -> int:
         return len(self._new)
 
     @classmethod
-    def load(cls, con: duckdb.DuckDBPyConnection, keys: Iterable[CacheKey]) -> AnswerCache:
+    def load(
+        cls,
+        con: duckdb.DuckDBPyConnection,
+        keys: Iterable[CacheKey],
+        store: Store | None = None,
+        flush_every: int = 50,
+    ) -> AnswerCache:
+        """The entries for `keys`; with a `store`, new answers are written as they come."""
         con.execute(DDL)
         rows = con.execute(
             "select cache_key, content, input_tokens, output_tokens, latency_ms, cost_usd, "
             f"attempts from {TABLE} where cache_key in (select unnest(?::varchar[]))",
             [[key.value for key in keys]],
         ).fetchall()
-        return cls({row[0]: CachedAnswer(*row[1:]) for row in rows})
+        entries = {row[0]: CachedAnswer(*row[1:]) for row in rows}
+        return cls(entries, store=store, flush_every=flush_every)
 
     def save(self, con: duckdb.DuckDBPyConnection) -> int:
-        """Write the answers added this run; returns how many."""
+        """Write the answers not yet written; returns how many this run wrote in all."""
         con.execute(DDL)
         rows = [
             (
@@ -114,4 +158,6 @@ class AnswerCache:
                 rows,
             )
         self._new.clear()
-        return len(rows)
+        self.written += len(rows)
+        self._flushed_at = time.monotonic()
+        return self.written

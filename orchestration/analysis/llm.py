@@ -62,6 +62,7 @@ class RunStats:
     dropped_tickers: int = 0
     dropped_evidence: int = 0
     repairs: int = 0  # answers sent back once because they broke JSON or the schema
+    response_format: str = ""  # the strictest output format the endpoint accepted
     circuit_open: bool = False
     stopped_because: str | None = None
 
@@ -297,6 +298,7 @@ class OpenAICompatibleAnalyzer:
                     error = exc
                     continue
                 self._format = index
+                self.stats.response_format = FORMATS[index]
                 self.breaker.record_success()
                 return reply
         except openai.APIError:

@@ -51,7 +51,9 @@ def article_analysis(
         dead = _dead_letters(con, days, version)
         cache = getattr(engine, "cache", None)
         if cache is not None:
-            engine.cache = AnswerCache.load(con, [engine.cache_key(a) for _, a in articles])
+            keys = [engine.cache_key(a) for _, a in articles]
+            # Answers are written as they arrive, each time on a connection of their own.
+            engine.cache = AnswerCache.load(con, keys, store=warehouse.connect)
     resting = {k: f for k, (f, tries) in dead.items() if tries >= analyzer.max_attempts}
     to_analyse = [a for _, a in articles if a.article_id not in resting]
     context.log.info(
@@ -136,6 +138,7 @@ def _llm_metadata(engine: object, batch: BatchResult, saved: int) -> dict[str, o
         "estimated_cost_usd": round(figures["cost_usd"], 6),
         "evidence_quotes_dropped": figures["dropped_evidence"],
         "answers_repaired": figures["repairs"],
+        "response_format": figures["response_format"],
         "circuit_open": figures["circuit_open"],
         "stopped_because": figures["stopped_because"] or "",
         "pending_reason": batch.pending[0].reason if batch.pending else "",
