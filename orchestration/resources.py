@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -24,8 +25,15 @@ from orchestration.analysis.offline import OfflineAnalyzer
 from orchestration.analysis.tickers import TickerReference
 from orchestration.news.articles import Article
 from orchestration.news.fetch import RetryPolicy, http_client
+from orchestration.news.fulltext import FullTextOptions, FullTextStats, KnownPage, enrich
 from orchestration.news.http_state import ResponseCache
-from orchestration.news.sources import CollectOptions, SourceOutcome, collect, load_sources
+from orchestration.news.sources import (
+    CollectOptions,
+    SourceOutcome,
+    collect,
+    full_text_sources,
+    load_sources,
+)
 from orchestration.paths import (
     DATABASE_ENV,
     DBT_PROJECT_DIR,
@@ -48,9 +56,21 @@ class WarehouseResource(dg.ConfigurableResource):
     def path(self) -> Path:
         return project_path(self.database_path)
 
+    lock_wait_s: float = Field(
+        default=300.0,
+        description="how long to wait for another process's lock on the file before failing",
+    )
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        with warehouse.connect(self.path, read_only=read_only) as con:
+        # The pool keeps runs apart, but a CLI, a notebook or a BI tool may still hold the
+        # file: wait for it with backoff rather than fail the run and lose its work.
+        with ExitStack() as stack:
+            con = _wait_for_lock(
+                lambda: stack.enter_context(warehouse.connect(self.path, read_only=read_only)),
+                self.path,
+                self.lock_wait_s,
+            )
             yield con
 
 
@@ -77,6 +97,16 @@ class NewsSourcesResource(dg.ConfigurableResource):
     max_attempts: int = Field(default=3, description="tries per request on 5xx, 429, timeouts")
     max_workers: int = Field(default=4, description="sources read at the same time")
     max_per_host: int = Field(default=2, description="at most this many at once per host")
+    full_text: bool = Field(
+        default=False,
+        description="fetch every feed article's page for its main text (a source's own "
+        "full_text option wins)",
+    )
+    full_text_timeout_s: float = Field(default=10.0, description="per article page, in total")
+    full_text_max_bytes: int = Field(default=2 * 1024 * 1024, description="per article page")
+    full_text_budget_s: float = Field(
+        default=120.0, description="all pages of a run; the rest wait for the next run"
+    )
 
     def collect(
         self, window: tuple[date, date] | None = None, cache: ResponseCache | None = None
@@ -95,6 +125,22 @@ class NewsSourcesResource(dg.ConfigurableResource):
             return collect(
                 sources, client=client, now=datetime.now(tz=UTC), options=options, cache=cache
             )
+
+    def full_text_sources(self) -> set[str]:
+        return full_text_sources(load_sources(project_path(self.sources_file)), self.full_text)
+
+    def extract_full_text(
+        self, articles: list[Article], sources: set[str], known: dict[str, KnownPage]
+    ) -> dict[str, FullTextStats]:
+        """Swap in each article page's main text where `sources` ask (news/fulltext.py)."""
+        options = FullTextOptions(
+            max_bytes=self.full_text_max_bytes,
+            budget_s=self.full_text_budget_s,
+            max_workers=self.max_workers,
+            max_per_host=self.max_per_host,
+        )
+        with http_client(self.full_text_timeout_s) as client:
+            return enrich(articles, sources, client, options, known)
 
 
 class AnalyzerResource(dg.ConfigurableResource):
@@ -188,6 +234,32 @@ def _env_float(name: str, default: float | None) -> float | None:
     return float(os.environ[name]) if os.environ.get(name) else default
 
 
+def _wait_for_lock(
+    open_: Callable[[], duckdb.DuckDBPyConnection], path: Path, wait_s: float
+) -> duckdb.DuckDBPyConnection:
+    """`open_()`, tried again with backoff while another process holds the file's lock."""
+    deadline = time.monotonic() + wait_s
+    delay = 0.25
+    while True:
+        try:
+            return open_()
+        except duckdb.IOException as exc:
+            if "could not set lock" not in str(exc).lower():
+                raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise dg.Failure(
+                    f"DuckDB file {path.name} is still locked by another process after "
+                    f"waiting {wait_s:g} s (TICKERPULSE_DUCKDB_LOCK_WAIT_S): {exc}"
+                ) from exc
+            delay = min(delay * 2, 10.0, left)
+            dg.get_dagster_logger().warning(
+                f"DuckDB file {path.name} is locked by another process; "
+                f"trying again in {delay:.1f} s (giving up in {left:.0f} s)"
+            )
+            time.sleep(delay)
+
+
 def dbt_executable() -> str:
     # The venv's dbt, so an unactivated venv works; dbt on PATH otherwise.
     candidate = Path(sys.executable).with_name("dbt")
@@ -196,10 +268,14 @@ def dbt_executable() -> str:
 
 def build_resources() -> dict[str, object]:
     return {
-        "warehouse": WarehouseResource(database_path=_env(DATABASE_ENV, DEFAULT_DATABASE)),
+        "warehouse": WarehouseResource(
+            database_path=_env(DATABASE_ENV, DEFAULT_DATABASE),
+            lock_wait_s=_env_float("TICKERPULSE_DUCKDB_LOCK_WAIT_S", 300.0),
+        ),
         "serving": ServingResource(directory=_env(SERVING_ENV, DEFAULT_SERVING)),
         "news_sources": NewsSourcesResource(
-            sources_file=_env("TICKERPULSE_SOURCES", DEFAULT_SOURCES)
+            sources_file=_env("TICKERPULSE_SOURCES", DEFAULT_SOURCES),
+            full_text=os.environ.get("TICKERPULSE_FULL_TEXT", "").lower() in {"1", "true", "on"},
         ),
         "analyzer": AnalyzerResource(
             backend=_env("TICKERPULSE_ANALYZER", "auto"),

@@ -62,6 +62,11 @@ DDL = (
     "ticker_evidence struct(ticker varchar, evidence varchar)[]",
     # Runs that failed an article so far; past AnalyzerResource.max_attempts it rests.
     "alter table raw.analysis_dead_letters add column if not exists attempts integer",
+    # Full-text extraction: body_origin 'page' when body is the article page's main text
+    # (source_text then keeps the source's own), full_text_error when the page gave none.
+    "alter table raw.articles add column if not exists body_origin varchar",
+    "alter table raw.articles add column if not exists source_text varchar",
+    "alter table raw.articles add column if not exists full_text_error varchar",
     """create table if not exists raw.analysis_pending (
         article_id varchar not null, partition_date date not null, analyzer varchar not null,
         model varchar not null, prompt_version varchar not null, reason varchar not null,

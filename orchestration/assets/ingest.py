@@ -1,24 +1,32 @@
 """raw_articles: every configured source, landed into the day each article was published."""
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 
 import dagster as dg
 import duckdb
+import polars as pl
 
 from orchestration.news import file_drop, http_state
 from orchestration.news.articles import Article
+from orchestration.news.fulltext import FullTextStats, KnownPage
 from orchestration.news.sources import SourceOutcome
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import NewsSourcesResource, WarehouseResource
 from orchestration.tables import articles_frame, outcomes_frame
 from orchestration.warehouse import append_rows, replace_rows
 
-# A day's rows are replaced, except those of sources we could not read in full this run
-# (they keep what they had); any row of an article read now is replaced wherever it was.
+# Any row of an article read now is replaced wherever it was (an upsert by article_id; an
+# article whose date moved leaves its old partition). Beyond that, a day loses only rows
+# that every source carrying them has read in full this run and no longer lists: complete
+# API queries and file drops (`replaces_window`). A feed shows only its latest items, so an
+# item that left it stays, with its analysis. docs/sources.md states the rule.
 _REPLACEABLE = (
-    "(partition_date = ? and not list_contains(?, source)) or list_contains(?, article_id)"
+    "list_contains(?, article_id) or (partition_date = ? "
+    "and list_has_all(?::varchar[], coalesce(sources, [source])))"
 )
+_PAGE_COLUMNS = {"body_origin": pl.String, "source_text": pl.String, "full_text_error": pl.String}
 
 
 @dg.asset(
@@ -42,6 +50,13 @@ def raw_articles(
     articles, outcomes = news_sources.collect(window=(days[0], days[-1]), cache=cache)
     by_day = {day: [a for a in articles if a.published_date == day.isoformat()] for day in days}
     in_window = Counter(source for day in days for a in by_day[day] for source in a.sources)
+    pages: dict[str, FullTextStats] = {}
+    if full_text := news_sources.full_text_sources():
+        landing = [a for todays in by_day.values() for a in todays]
+        with warehouse.connect() as con:
+            known = _known_pages(con, landing)
+        pages = news_sources.extract_full_text(landing, full_text, known)
+        outcomes = [_with_pages(o, pages.get(o.source)) for o in outcomes]
     _log_outcomes(context, outcomes)
 
     with warehouse.connect() as con:
@@ -56,16 +71,15 @@ def raw_articles(
                 description="every news source failed; no partition was replaced",
                 metadata={"errors": "; ".join(f"{o.source}: {o.message}" for o in outcomes)},
             )
-        incomplete = [o.source for o in outcomes if not o.complete]
+        replacing = [o.source for o in outcomes if o.replaces_window]
         landed = {}
         for day, todays in by_day.items():
-            # An article whose date moved since the last fetch leaves its old partition.
             landed[day.isoformat()] = replace_rows(
                 con,
                 "raw.articles",
-                articles_frame(todays, context.run_id),
+                _with_page_columns(articles_frame(todays, context.run_id), todays),
                 _REPLACEABLE,
-                [day, incomplete, [a.article_id for a in todays]],
+                [[a.article_id for a in todays], day, replacing],
             )
         http_state.save_cache(con, cache)
         for outcome in outcomes:
@@ -90,6 +104,7 @@ def raw_articles(
             "sources_partial": sum(o.status == "partial" for o in outcomes),
             "sources_not_modified": sum(o.status == "not_modified" for o in outcomes),
             "sources_failed": dg.MetadataValue.json(failed),
+            **_pages_metadata(pages),
             "sources": dg.MetadataValue.md(_outcomes_table(outcomes, in_window, new_items)),
         }
     )
@@ -129,3 +144,46 @@ def _outcomes_table(
             f"| {new_items.get(o.source, 0)} | {message} |"
         )
     return "\n".join(lines)
+
+
+def _known_pages(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> dict[str, KnownPage]:
+    """What earlier runs found on these articles' pages, so each page is fetched once."""
+    rows = con.execute(
+        "select article_id, case when body_origin = 'page' then body end, source_text, "
+        "full_text_error from raw.articles where list_contains(?, article_id) "
+        "and (body_origin = 'page' or full_text_error is not null)",
+        [[a.article_id for a in articles]],
+    ).fetchall()
+    return {row[0]: KnownPage(*row[1:]) for row in rows}
+
+
+def _with_pages(outcome: SourceOutcome, stats: FullTextStats | None) -> SourceOutcome:
+    note = stats.summary() if stats else None
+    if note is None:
+        return outcome
+    return replace(outcome, message="; ".join(m for m in (outcome.message, note) if m))
+
+
+def _with_page_columns(frame: pl.DataFrame, articles: list[Article]) -> pl.DataFrame:
+    values = {
+        "body_origin": [a.body_origin for a in articles],
+        "source_text": [a.source_text for a in articles],
+        "full_text_error": [a.full_text_error for a in articles],
+    }
+    return frame.with_columns(
+        pl.Series(name, values[name], dtype=dtype) for name, dtype in _PAGE_COLUMNS.items()
+    )
+
+
+def _pages_metadata(pages: dict[str, FullTextStats]) -> dict[str, object]:
+    if not pages:
+        return {}
+    failed: Counter[str] = Counter()
+    for stats in pages.values():
+        failed.update(stats.failed)
+    return {
+        "full_text_extracted": sum(s.extracted for s in pages.values()),
+        "full_text_reused": sum(s.reused for s in pages.values()),
+        "full_text_postponed": sum(s.postponed for s in pages.values()),
+        "full_text_failed": dg.MetadataValue.json(dict(failed)),
+    }

@@ -26,6 +26,11 @@ class Article:
     provider_sentiment: str | None = None
     # Ids of the near or exact duplicates folded into this article.
     duplicate_ids: list[str] = field(default_factory=list)
+    # Full-text extraction (news/fulltext.py): "page" when `body` is the article page's main
+    # text, and then `source_text` keeps what the source itself said.
+    body_origin: str = "source"
+    source_text: str | None = None
+    full_text_error: str | None = None  # why the page gave nothing, when asking again won't help
 
     @property
     def published_date(self) -> str:

@@ -56,6 +56,11 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy()
 
 
+def is_transient(exc: FetchError) -> bool:
+    """Whether asking again later may succeed (a timeout, a 5xx, a broken connection)."""
+    return isinstance(exc, _TransientError)
+
+
 @dataclass(frozen=True)
 class Validators:
     """What a server said about a response's version, for the next conditional GET."""

@@ -23,6 +23,8 @@ from orchestration.news.pool import run_per_host
 from orchestration.news.reading import SourceRead, read_feed
 
 KINDS = frozenset({"feed", "polygon", "file_drop"})
+# Kinds whose complete read lists everything they have for the window (docs/sources.md).
+REPLACING_KINDS = frozenset({"polygon", "file_drop"})
 # Keys of a source entry that are not kind-specific options.
 _COMMON_KEYS = frozenset({"name", "kind", "location", "enabled"})
 
@@ -52,6 +54,10 @@ class SourceOutcome:
     # rows from earlier runs are then kept instead of replaced.
     complete: bool = True
     files: tuple[file_drop.FileResult, ...] = ()  # file drops: one result per file read
+    # True when this read is the whole truth about the window (a complete API query, a
+    # complete file drop), so its earlier rows there that it no longer has may go. A feed
+    # shows only its latest items: an item that left it is not gone, so never True.
+    replaces_window: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,24 @@ def load_sources(path: Path) -> list[Source]:
     return sources
 
 
+def full_text_sources(sources: list[Source], default: bool = False) -> set[str]:
+    """Names of the sources whose article pages are fetched for their main text.
+
+    A source's own `full_text: true|false` wins over `default` (TICKERPULSE_FULL_TEXT).
+    File drops carry their own bodies and are never expanded.
+    """
+    chosen = set()
+    for source in sources:
+        wanted = source.options.get("full_text", default)
+        if not isinstance(wanted, bool):
+            raise SourcesConfigError(
+                f"source {source.name!r}: full_text must be true or false, not {wanted!r}"
+            )
+        if wanted and source.kind != "file_drop":
+            chosen.add(source.name)
+    return chosen
+
+
 def collect(
     sources: list[Source],
     client: httpx.Client | None = None,
@@ -137,6 +161,7 @@ def collect(
                 read.message,
                 read.complete,
                 read.files,
+                replaces_window=read.complete and source.kind in REPLACING_KINDS,
             )
         )
     unique = deduplicate(articles)
