@@ -11,6 +11,7 @@ from orchestration.checks import CHECKS
 from orchestration.jobs import JOBS
 from orchestration.resources import build_resources
 from orchestration.schedules import SCHEDULES
+from orchestration.sensors import SENSORS
 
 ASSETS = [
     ticker_reference,
@@ -29,6 +30,7 @@ def build_defs(**resource_overrides: object) -> dg.Definitions:
         asset_checks=CHECKS,
         jobs=JOBS,
         schedules=SCHEDULES,
+        sensors=SENSORS,
         resources={**build_resources(), **resource_overrides},
         # One writer at a time: DuckDB locks its file against other processes, so steps
         # run one after another in the run's own process.

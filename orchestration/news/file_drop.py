@@ -3,13 +3,13 @@
 Each file needs the columns title, published_at and url or id; body and source are
 optional. Every run reads every file (a partition is replaced from what was read); the
 raw.file_drop_log table says which (path, size, mtime) versions have landed, so a sensor
-can ask `new_files` what arrived since.
+(orchestration/sensors.py) can tell what arrived since and which days it fills.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -66,6 +66,21 @@ def new_files(con: duckdb.DuckDBPyConnection, folder: Path) -> list[DroppedFile]
     return [f for f in list_files(folder) if (f.path, f.size, f.mtime_ns) not in seen]
 
 
+def landed_versions(con: duckdb.DuckDBPyConnection) -> set[tuple[str, int, int]]:
+    """(path, size, mtime_ns) of every file version landed so far; works read-only."""
+    try:
+        rows = con.execute("select distinct path, size, mtime_ns from raw.file_drop_log")
+    except duckdb.CatalogException:  # no run has landed a drop file yet
+        return set()
+    return set(rows.fetchall())
+
+
+def dates_in(dropped: DroppedFile, now: datetime) -> set[date]:
+    """The UTC publication days of a file's usable rows: the partitions it fills."""
+    articles, _ = _read_file(Path(dropped.path), "", now)
+    return {a.published_at.date() for a in articles}
+
+
 def record_landed(con: duckdb.DuckDBPyConnection, source: str, results: list[FileResult]) -> None:
     ensure_tables(con)
     for r in results:
@@ -93,7 +108,7 @@ def read_folder(
         try:
             found, skipped = _read_file(Path(dropped.path), source, now)
         except Exception as exc:  # polars raises many types for a corrupt file
-            message = f"{Path(dropped.path).name}: {_first_line(exc)}"
+            message = f"{Path(dropped.path).name}: {first_line(exc)}"
             results.append(FileResult(dropped, "error", 0, message))
             continue
         note = f"{Path(dropped.path).name}: {skipped} rows skipped" if skipped else None
@@ -153,6 +168,6 @@ def _utc(value: object) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]

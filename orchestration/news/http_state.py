@@ -76,6 +76,18 @@ def load_cache(con: duckdb.DuckDBPyConnection) -> ResponseCache:
     )
 
 
+def load_validators(con: duckdb.DuckDBPyConnection) -> dict[str, Validators]:
+    """Validators by location key, without the bodies: what a sensor's cheap check needs.
+    Works on a read-only connection (no table yet: nothing known)."""
+    try:
+        rows = con.execute(
+            "select location_key, etag, last_modified from raw.http_cache"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    return {key: Validators(etag, last_modified) for key, etag, last_modified in rows}
+
+
 def save_cache(con: duckdb.DuckDBPyConnection, cache: ResponseCache) -> int:
     """Upsert the responses this run stored; returns how many."""
     ensure_tables(con)

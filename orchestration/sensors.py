@@ -1,0 +1,127 @@
+"""Sensors: ingest as soon as a drop file arrives or a feed changes, not only on the clock.
+
+Both ask cheap questions (orchestration/news/watch.py) and never write the warehouse; they
+peek at it read-only and carry on from their cursors when a run holds the file.
+"""
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.cli import RANGE_END, RANGE_START
+from orchestration.jobs import ingest_job
+from orchestration.news import file_drop, http_state, watch
+from orchestration.news.fetch import http_client
+from orchestration.news.sources import load_sources
+from orchestration.partitions import daily_partitions
+from orchestration.paths import project_path
+from orchestration.resources import NewsSourcesResource, WarehouseResource
+
+
+def _interval(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def _status(name: str, default: str) -> dg.DefaultSensorStatus:
+    value = (os.environ.get(name) or default).strip().lower()
+    if value not in {"on", "off"}:
+        raise ValueError(f"{name} must be on or off, not {value!r}")
+    return dg.DefaultSensorStatus.RUNNING if value == "on" else dg.DefaultSensorStatus.STOPPED
+
+
+@dg.sensor(
+    job=ingest_job,
+    minimum_interval_seconds=_interval("TICKERPULSE_DROP_SENSOR_INTERVAL_S", 60),
+    default_status=_status("TICKERPULSE_DROP_SENSOR", "on"),
+    description="A new or changed file in a file_drop folder -> ingest_job for the days "
+    "inside it (TICKERPULSE_DROP_SENSOR=on|off, TICKERPULSE_DROP_SENSOR_INTERVAL_S).",
+)
+def file_drop_sensor(
+    context: dg.SensorEvaluationContext,
+    news_sources: NewsSourcesResource,
+    warehouse: WarehouseResource,
+) -> dg.SensorResult | dg.SkipReason:
+    sources = load_sources(project_path(news_sources.sources_file))
+    folders = [project_path(s.location) for s in sources if s.kind == "file_drop"]
+    if not folders:
+        return dg.SkipReason("no file_drop source is enabled")
+    seen = set(json.loads(context.cursor or "[]"))
+    landed = watch.peek(warehouse.path, file_drop.landed_versions) or set()
+    now = datetime.now(tz=UTC)
+    check = watch.check_drops(folders, seen, landed, now)
+    for note in check.notes:
+        context.log.warning(note)
+    # Every version now in the folders has been requested or landed once this tick is done;
+    # files long gone drop out, so the cursor does not grow without end.
+    cursor = json.dumps(sorted(check.present))
+    if not check.new:
+        return dg.SensorResult(skip_reason="no new drop files", cursor=cursor)
+    keys = [d.isoformat() for d in sorted(check.dates)]
+    keys = [key for key in keys if daily_partitions.has_partition_key(key)]
+    names = ", ".join(sorted(Path(f.path).name for f in check.new))
+    if not keys:
+        return dg.SensorResult(
+            skip_reason=f"new drop files ({names}) hold no rows in a partition's range",
+            cursor=cursor,
+        )
+    run_key = f"file-drop:{keys[0]}..{keys[-1]}:{watch.digest(map(watch.version_key, check.new))}"
+    context.log.info(f"new drop files {names}: ingesting {keys[0]} .. {keys[-1]}")
+    return dg.SensorResult(run_requests=[_request(run_key, keys[0], keys[-1])], cursor=cursor)
+
+
+def _request(run_key: str, first: str, last: str) -> dg.RunRequest:
+    if first == last:
+        return dg.RunRequest(run_key=run_key, partition_key=first)
+    # One run lands every day of the range from one read, as a single-run backfill does.
+    return dg.RunRequest(run_key=run_key, tags={RANGE_START: first, RANGE_END: last})
+
+
+@dg.sensor(
+    job=ingest_job,
+    minimum_interval_seconds=_interval("TICKERPULSE_FEED_SENSOR_INTERVAL_S", 300),
+    default_status=_status("TICKERPULSE_FEED_SENSOR", "off"),
+    description="A feed that changed (conditional GET: 304 means no) -> ingest_job for "
+    "today (TICKERPULSE_FEED_SENSOR=on|off, TICKERPULSE_FEED_SENSOR_INTERVAL_S).",
+)
+def feed_sensor(
+    context: dg.SensorEvaluationContext,
+    news_sources: NewsSourcesResource,
+    warehouse: WarehouseResource,
+) -> dg.SensorResult | dg.SkipReason:
+    sources = load_sources(project_path(news_sources.sources_file))
+    feeds = [(s.name, s.location) for s in sources if s.kind == "feed"]
+    if not feeds:
+        return dg.SkipReason("no feed source is enabled")
+    states = {
+        name: watch.FeedState.from_json(value)
+        for name, value in json.loads(context.cursor or "{}").items()
+    }
+    # Validators the last run stored, for feeds this sensor has not looked at yet.
+    missing = any(name not in states for name, _ in feeds)
+    stored = (watch.peek(warehouse.path, http_state.load_validators) or {}) if missing else {}
+    with http_client(news_sources.timeout_s) as client:
+        checks = watch.check_feeds(feeds, client, states, stored, news_sources.max_per_host)
+    for check in checks:
+        if check.message:
+            context.log.warning(f"feed check failed: {check.message}")
+    names = {name for name, _ in feeds}
+    kept = {n: s for n, s in states.items() if n in names}
+    kept |= {c.name: c.state for c in checks if c.state is not None}
+    cursor = json.dumps({n: s.to_json() for n, s in sorted(kept.items())})
+    changed = [c for c in checks if c.changed]
+    if not changed:
+        return dg.SensorResult(skip_reason=f"{len(feeds)} feeds unchanged", cursor=cursor)
+    today = datetime.now(tz=UTC).date()
+    versions = [f"{c.name}:{json.dumps(c.state.to_json(), sort_keys=True)}" for c in changed]
+    run_key = f"feeds:{today.isoformat()}:{watch.digest(versions)}"
+    context.log.info(f"changed feeds: {', '.join(c.name for c in changed)}")
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=run_key, partition_key=today.isoformat())],
+        cursor=cursor,
+    )
+
+
+SENSORS = [file_drop_sensor, feed_sensor]
