@@ -438,3 +438,40 @@ def test_batch_mode_is_chosen_per_run_through_the_resource(
     assert pipeline.query("select distinct latency_ms, attempts from raw.article_analysis") == [
         (0, 1)
     ]
+
+
+def test_a_batch_still_running_when_a_run_stops_waiting_is_collected_by_the_next_run(
+    tmp_path: Path, openai_server: FakeOpenAIServer
+):
+    impatient = _llm_pipeline(tmp_path, openai_server, mode="batch", batch_wait_s=0)
+
+    _, metadata = _run_day(impatient)
+
+    assert _states(impatient) == (0, 0, 3)
+    (batch_id,) = openai_server.batches
+    assert (
+        str(metadata["pending_reason"])
+        == f"batch {batch_id} still validating: a later run collects it"
+    )
+    assert impatient.query("select batch_id, status from raw.llm_batches") == [
+        (batch_id, "submitted")
+    ]
+
+    # The next run (same warehouse, willing to wait) collects that batch: no new one.
+    patient = _llm_pipeline(tmp_path, openai_server, mode="batch", batch_poll_s=0.01)
+    _, metadata = _run_day(patient)
+
+    assert _states(patient) == (2, 1, 0)  # the invalid-JSON article is dead-lettered
+    assert list(openai_server.batches) == [batch_id]
+    assert len(openai_server.batch_lines) == 3
+    assert metadata["llm_calls"] == 0  # its requests were counted by the run that sent them
+    assert patient.query("select status from raw.llm_batches") == [("completed",)]
+
+    # A collected batch is not looked at again; the dead letter's retry is a new batch.
+    requests = len(openai_server.requests)
+    _, metadata = _run_day(patient)
+    assert _states(patient) == (2, 1, 0)
+    assert metadata["cache_hits"] == 2
+    assert f"/v1/batches/{batch_id}" not in {r.path for r in openai_server.requests[requests:]}
+    assert len(openai_server.batches) == 2
+    assert patient.scalar("select count(*) from raw.llm_batches where status = 'submitted'") == 0

@@ -3,6 +3,10 @@
 Upload the requests (files API), create the batch, poll it, download the output and error
 files, and post-process each answer exactly as an online call's. Cache, budget and
 dead letters behave as online; an unfinished batch leaves its articles pending.
+
+A submitted batch is remembered in raw.llm_batches (through the cache's store) before it is
+polled, so a run that stops waiting, or dies, does not pay twice: the next run over the
+same articles collects that batch instead of submitting a new one.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 import openai
 
 from orchestration.analysis import tokens
-from orchestration.analysis.answer import FORMATS, response_format
+from orchestration.analysis.answer import FORMATS, SCHEMA_VERSION, response_format
 from orchestration.analysis.base import (
     AnalysisError,
     BatchResult,
@@ -30,6 +34,13 @@ from orchestration.analysis.tickers import TickerReference
 
 ENDPOINT = "/v1/chat/completions"
 _FINISHED = frozenset({"completed", "failed", "expired", "cancelled"})
+SUBMITTED = "submitted"  # in the ledger: results not collected yet
+LEDGER = "raw.llm_batches"
+LEDGER_DDL = f"""create table if not exists {LEDGER} (
+    batch_id varchar primary key, model varchar not null, prompt_version varchar not null,
+    schema_version varchar not null, article_ids varchar[] not null,
+    cache_keys varchar[] not null, status varchar not null,
+    submitted_at timestamp not null default current_timestamp, collected_at timestamp)"""
 
 
 class BatchRequestError(Exception):
@@ -59,14 +70,20 @@ class BatchAPIAnalyzer(OpenAICompatibleAnalyzer):
     ) -> BatchResult:
         result = BatchResult()
         to_send = [a for a in articles if not self._from_cache(a, result)]
-        to_send = self._within_budget(to_send, result)
-        if to_send:
-            try:
+        try:
+            # Before the budget: requests of an earlier run's batch are already paid for.
+            to_send = self._resume(to_send, result)
+            to_send = self._within_budget(to_send, result)
+            if to_send:
                 self._run_batch(to_send, result)
-            except openai.APIError as exc:  # the endpoint's fault, not the articles'
-                reason = f"batch not run: {type(exc).__name__}: {exc}"
-                self.stats.stopped_because = reason
-                result.pending.extend(Pending(a.article_id, reason) for a in to_send)
+        except openai.APIError as exc:  # the endpoint's fault, not the articles'
+            reason = f"batch not run: {type(exc).__name__}: {exc}"
+            self.stats.stopped_because = reason
+            landed = {*result.analyses, *(f.article_id for f in result.failures)}
+            landed |= {p.article_id for p in result.pending}
+            result.pending.extend(
+                Pending(a.article_id, reason) for a in to_send if a.article_id not in landed
+            )
         if on_progress:
             on_progress(len(articles))
         return result
@@ -102,10 +119,11 @@ class BatchAPIAnalyzer(OpenAICompatibleAnalyzer):
             estimated_cost += cost
         return kept
 
+    def _client(self) -> openai.OpenAI:
+        return openai.OpenAI(**{**self._client_kwargs(), "max_retries": self.max_retries})
+
     def _run_batch(self, articles: list[ArticleText], result: BatchResult) -> None:
-        by_id = {a.article_id: a for a in articles}
-        client = openai.OpenAI(**{**self._client_kwargs(), "max_retries": self.max_retries})
-        with client:
+        with self._client() as client:
             upload = client.files.create(
                 file=("tickerpulse-batch.jsonl", self._jsonl(articles), "application/jsonl"),
                 purpose="batch",
@@ -116,22 +134,112 @@ class BatchAPIAnalyzer(OpenAICompatibleAnalyzer):
             self.batch_id = batch.id
             self.budget.requests += len(articles)
             self.stats.requests += len(articles)
-            deadline = time.monotonic() + self.wait_s
-            while batch.status not in _FINISHED and time.monotonic() < deadline:
-                time.sleep(self.poll_s)
-                batch = client.batches.retrieve(batch.id)
-            self.batch_status = batch.status
-            for file_id in (batch.output_file_id, batch.error_file_id):
-                if file_id:
-                    for line in client.files.content(file_id).text.splitlines():
-                        if line.strip():
-                            self._ingest(json.loads(line), by_id, result)
+            self._remember(batch.id, articles)
+            self._collect(client, batch, {a.article_id: a for a in articles}, result)
+
+    def _resume(self, articles: list[ArticleText], result: BatchResult) -> list[ArticleText]:
+        """Collect earlier runs' batches for these articles; returns the articles left over."""
+        store = self.cache.store
+        if store is None or not articles:
+            return articles
+        with store() as con:
+            con.execute(LEDGER_DDL)
+            submitted = con.execute(
+                f"select batch_id, article_ids, cache_keys from {LEDGER} where status = ? "
+                "and model = ? and prompt_version = ? and schema_version = ? "
+                "order by submitted_at",
+                [SUBMITTED, self.model, self.prompt_version, SCHEMA_VERSION],
+            ).fetchall()
+        if not submitted:
+            return articles
+        left = {a.article_id: a for a in articles}
+        keys = {a.article_id: self.cache_key(a).value for a in articles}
+        with self._client() as client:
+            for batch_id, article_ids, cache_keys in submitted:
+                # Only requests for the same text: an article edited since is asked again.
+                mine = {
+                    article_id: left[article_id]
+                    for article_id, key in zip(article_ids, cache_keys, strict=True)
+                    if article_id in left and keys[article_id] == key
+                }
+                if not mine:
+                    continue
+                try:
+                    batch = client.batches.retrieve(batch_id)
+                except openai.NotFoundError:
+                    self._forget(batch_id, "not found")  # another account or endpoint
+                    continue
+                for article_id in mine:
+                    del left[article_id]
+                self.batch_id = batch.id
+                try:
+                    self._collect(client, batch, dict(mine), result)
+                except openai.APIError as exc:
+                    # Still submitted in the ledger: a later run tries to collect it again.
+                    reason = f"batch {batch_id} not collected: {type(exc).__name__}: {exc}"
+                    self.stats.stopped_because = reason
+                    done = {*result.analyses, *(f.article_id for f in result.failures)}
+                    result.pending.extend(Pending(i, reason) for i in mine if i not in done)
+        return list(left.values())
+
+    def _collect(
+        self, client: openai.OpenAI, batch: Any, by_id: dict[str, ArticleText], result: BatchResult
+    ) -> None:
+        """Wait for the batch within wait_s, then land each of its answers."""
+        deadline = time.monotonic() + self.wait_s
+        while batch.status not in _FINISHED and time.monotonic() < deadline:
+            time.sleep(self.poll_s)
+            batch = client.batches.retrieve(batch.id)
+        self.batch_status = batch.status
+        if batch.status not in _FINISHED:
+            reason = f"batch {batch.id} still {batch.status}: a later run collects it"
+            result.pending.extend(Pending(article_id, reason) for article_id in by_id)
+            return
+        for file_id in (batch.output_file_id, batch.error_file_id):
+            if file_id:
+                for line in client.files.content(file_id).text.splitlines():
+                    if line.strip():
+                        self._ingest(json.loads(line), by_id, result)
         for article_id in by_id:  # no line came back for these
             reason = f"batch {batch.id} ended {batch.status} without an answer for it"
             if batch.status == "completed":
                 result.failures.append(failure_of(article_id, BatchRequestError(reason)))
             else:
                 result.pending.append(Pending(article_id, reason))
+        # The answers are stored before the batch is marked collected: a crash in between
+        # collects it once more, never loses it.
+        self.cache.flush()
+        self._forget(batch.id, batch.status)
+
+    def _remember(self, batch_id: str, articles: list[ArticleText]) -> None:
+        if self.cache.store is None:
+            return
+        with self.cache.store() as con:
+            con.execute(LEDGER_DDL)
+            con.execute(
+                f"insert into {LEDGER} (batch_id, model, prompt_version, schema_version, "
+                "article_ids, cache_keys, status) values (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    batch_id,
+                    self.model,
+                    self.prompt_version,
+                    SCHEMA_VERSION,
+                    [a.article_id for a in articles],
+                    [self.cache_key(a).value for a in articles],
+                    SUBMITTED,
+                ],
+            )
+
+    def _forget(self, batch_id: str, status: str) -> None:
+        if self.cache.store is None:
+            return
+        with self.cache.store() as con:
+            con.execute(LEDGER_DDL)
+            con.execute(
+                f"update {LEDGER} set status = ?, collected_at = current_timestamp "
+                "where batch_id = ?",
+                [status, batch_id],
+            )
 
     def _jsonl(self, articles: list[ArticleText]) -> bytes:
         self.stats.response_format = FORMATS[self._format]
