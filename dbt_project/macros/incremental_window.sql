@@ -5,7 +5,12 @@
     window, plus the days that articles of the window left in this run (int_article_moves), so
     re-running a window leaves the marts as a full build would. Marts whose rows look back
     over a trailing window also rebuild the `days_after` days that follow, and read
-    `days_before` days of history before. -#}
+    `days_before` days of history before.
+
+    The filter is a plain range predicate on the date column, with the moved days looked up
+    as literals when the node runs: DuckDB then pushes it into table scans and, through the
+    views, below the latest-analysis step of int_articles_analysed, so an incremental day reads
+    the window's rows instead of all history. -#}
 
 {% macro window_date(name, offset_days=0) -%}
     {%- set value = var(name) | string -%}
@@ -15,27 +20,56 @@
     (date '{{ value }}' + {{ offset_days | int }})
 {%- endmacro %}
 
+{#- The days articles left in this dbt invocation (int_article_moves), as ISO strings. Read
+    when the node runs, after int_article_moves; empty while dbt only parses or compiles. -#}
+{% macro window_moved_days(moves) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set query -%}
+        select distinct strftime(moved_from_date, '%Y-%m-%d') as moved_day
+        from {{ moves }}
+        where invocation_id = '{{ invocation_id }}' and moved_from_date is not null
+        order by moved_day
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{%- endmacro %}
+
+{#- `date_column` within the window or within a moved day's span, the spans merged. -#}
+{% macro window_ranges_predicate(date_column, moved_days, days_before=0, days_after=0) -%}
+    {%- set parse = modules.datetime.date.fromisoformat -%}
+    {%- set before = modules.datetime.timedelta(days=days_before | int) -%}
+    {%- set after = modules.datetime.timedelta(days=days_after | int) -%}
+    {#- window_date validates the vars; the ranges need them as dates. -#}
+    {%- do window_date('min_date') -%}
+    {%- do window_date('max_date') -%}
+    {%- set spans = [(parse(var('min_date') | string) - before, parse(var('max_date') | string) + after)] -%}
+    {%- for day in moved_days -%}
+        {%- do spans.append((parse(day) - before, parse(day) + after)) -%}
+    {%- endfor -%}
+    {%- set merged = [] -%}
+    {%- for first_day, last_day in spans | sort -%}
+        {%- if merged and first_day <= merged[-1][1] + modules.datetime.timedelta(days=1) -%}
+            {%- if last_day > merged[-1][1] -%}
+                {%- do merged.append((merged.pop()[0], last_day)) -%}
+            {%- endif -%}
+        {%- else -%}
+            {%- do merged.append((first_day, last_day)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    ({% for first_day, last_day in merged -%}
+        {{ date_column }} between date '{{ first_day }}' and date '{{ last_day }}'{{ ' or ' if not loop.last }}
+    {%- endfor %})
+{%- endmacro %}
+
 {#- A filter for the rows an incremental run rebuilds; `true` on a full build. -#}
 {% macro in_incremental_window(date_column, days_before=0, days_after=0, with_moves=true) -%}
     {#- Called outside the branch too, so dbt records the dependency when it parses. -#}
     {%- set moves = ref('int_article_moves') if with_moves else none -%}
     {%- if is_incremental() -%}
-        ({{ date_column }} between {{ window_date('min_date', -days_before) }} and {{ window_date('max_date', days_after) }}
-        {%- if with_moves %}
-            or exists (
-                /* only the moved days' bounds in scope: the date column is the caller's */
-                select 1
-                from (
-                    select
-                        moved_from_date - {{ days_before | int }} as moved_window_start,
-                        moved_from_date + {{ days_after | int }} as moved_window_end
-                    from {{ moves }}
-                    where invocation_id = '{{ invocation_id }}' and moved_from_date is not null
-                ) as moved_days
-                where {{ date_column }} between moved_days.moved_window_start and moved_days.moved_window_end
-            )
-        {%- endif -%}
-        )
+        {{ window_ranges_predicate(
+            date_column, window_moved_days(moves) if with_moves else [], days_before, days_after
+        ) }}
     {%- else -%}
         true
     {%- endif -%}

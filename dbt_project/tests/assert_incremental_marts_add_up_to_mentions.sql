@@ -1,23 +1,29 @@
 {#- The incremental marts must count what fct_ticker_mentions holds, day by day: a row here is
-    a day an incremental run left stale. In Dagster it is a check on fct_ticker_sentiment_daily. -#}
+    a day an incremental run left stale. In Dagster it is a check on fct_ticker_sentiment_daily.
+    A daily run compares the days it rebuilt (the rolling mart's reach: the window and the 29
+    days after it), a full build every day (macros/tests/window_scope.sql). -#}
 {{ config(meta={'dagster': {'ref': {'name': 'fct_ticker_sentiment_daily'}}}) }}
 
 with
 
 mentions as (
     select * from {{ ref('fct_ticker_mentions') }}
+    where {{ test_window_scope('published_date', days_after=29) }}
 ),
 
 daily as (
     select * from {{ ref('fct_ticker_sentiment_daily') }}
+    where {{ test_window_scope('sentiment_date', days_after=29) }}
 ),
 
 rolling as (
     select * from {{ ref('fct_ticker_sentiment_rolling') }}
+    where {{ test_window_scope('sentiment_date', days_after=29) }}
 ),
 
 sectors as (
     select * from {{ ref('fct_sector_sentiment_daily') }}
+    where {{ test_window_scope('sentiment_date', days_after=29) }}
 ),
 
 ticker_days as (

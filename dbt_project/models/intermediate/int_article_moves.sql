@@ -1,21 +1,24 @@
 {#- Remembers each article's day, so an incremental run knows which days its articles left:
     the feeds can re-date an article, and ingestion then moves it out of its old partition.
     The pre-hook deletes the window's rows first, so an article found at another day here has
-    moved into the window in this run. -#}
+    moved into the window in this run. It reads the landed articles, analysed or not: an
+    unanalysed article's move only rebuilds a day that did not change, and the analyses
+    (all history) need not be read to learn the window's days. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='article_id',
         on_schema_change='fail',
-        pre_hook="{{ delete_incremental_window('published_date', with_moves=false) }}"
+        pre_hook="{{ delete_incremental_window('published_date', with_moves=false) }}",
+        meta={'incremental_window': {'date_column': 'published_date', 'days_after': 0}}
     )
 }}
 
 with
 
 articles as (
-    select * from {{ ref('int_articles_analysed') }}
+    select * from {{ ref('stg_raw__articles') }}
     where {{ in_incremental_window('published_date', with_moves=false) }}
 ),
 

@@ -10,16 +10,11 @@ analyses as (
     select * from {{ ref('stg_raw__article_analyses') }}
 ),
 
-latest_analysis as (
-    select *
-    from analyses
-    qualify row_number() over (
-        partition by article_id
-        order by analyzed_at desc, analysis_version
-    ) = 1
-),
-
-final as (
+-- Joined before ranking, and ranked within the article's day as well as the article (an
+-- article has one day, so the ranking is the same): an incremental mart's filter on
+-- published_date then reaches the articles scan through the window function, and only the
+-- window's articles have their analyses ranked, however long the history.
+article_analyses as (
     select
         articles.article_id,
         articles.published_date,
@@ -28,18 +23,27 @@ final as (
         articles.sources,
         articles.title,
         articles.url,
-        latest_analysis.summary_sentence,
-        latest_analysis.summary_paragraph,
-        latest_analysis.overall_sentiment_score,
-        latest_analysis.overall_sentiment_label,
-        latest_analysis.tickers,
-        latest_analysis.analyzer,
-        latest_analysis.model,
-        latest_analysis.prompt_version,
-        latest_analysis.analysis_version,
-        latest_analysis.analyzed_at
+        analyses.summary_sentence,
+        analyses.summary_paragraph,
+        analyses.overall_sentiment_score,
+        analyses.overall_sentiment_label,
+        analyses.tickers,
+        analyses.analyzer,
+        analyses.model,
+        analyses.prompt_version,
+        analyses.analysis_version,
+        analyses.analyzed_at
     from articles
-    inner join latest_analysis on articles.article_id = latest_analysis.article_id
+    inner join analyses on articles.article_id = analyses.article_id
+),
+
+final as (
+    select *
+    from article_analyses
+    qualify row_number() over (
+        partition by article_id, published_date
+        order by analyzed_at desc, analysis_version
+    ) = 1
 )
 
 select * from final

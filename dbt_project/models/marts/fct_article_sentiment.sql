@@ -6,7 +6,8 @@
         incremental_strategy='delete+insert',
         unique_key='article_id',
         on_schema_change='fail',
-        pre_hook="{{ delete_incremental_window('published_date') }}"
+        pre_hook="{{ delete_incremental_window('published_date') }}",
+        meta={'incremental_window': {'date_column': 'published_date', 'days_after': 0}}
     )
 }}
 

@@ -10,6 +10,7 @@
         incremental_strategy='delete+insert',
         unique_key=['ticker', 'sentiment_date'],
         on_schema_change='fail',
+        meta={'incremental_window': {'date_column': 'sentiment_date', 'days_after': 29}},
         pre_hook=[
             "{{ delete_incremental_window('sentiment_date', days_after=29) }}",
             "{% if is_incremental() %}

@@ -7,6 +7,7 @@ source as (
 final as (
     select
         article_id,
+        partition_date,
         analyzer,
         model,
         prompt_version,
