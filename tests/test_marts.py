@@ -31,6 +31,7 @@ from orchestration.warehouse import append_rows, connect
 
 DBT = Path(sys.executable).with_name("dbt")
 VERSION = ("offline", "synthetic", "1")
+NEWER_VERSION = ("offline", "synthetic", "2")
 START = date(2026, 1, 1)
 DAYS = 60
 # Base sentiment per ticker; each day moves it by one of OFFSETS, never far enough to be a shock.
@@ -106,14 +107,22 @@ def _article(article_id: str, day: date) -> Article:
     )
 
 
-def _land(con: duckdb.DuckDBPyConnection, mentions: list[Mention]) -> None:
-    """Land the articles and analyses of `mentions` the way the Python assets do."""
+def _land(
+    con: duckdb.DuckDBPyConnection,
+    mentions: list[Mention],
+    version: tuple[str, str, str] = VERSION,
+    articles: bool = True,
+) -> None:
+    """Land the articles (unless `articles` is false) and analyses of `mentions` the way the
+    Python assets do."""
     by_article: dict[str, list[Mention]] = {}
     for mention in mentions:
         by_article.setdefault(mention.article_id, []).append(mention)
     for day in sorted({m.day for m in mentions}):
         todays = {a: ms for a, ms in by_article.items() if ms[0].day == day}
-        append_rows(con, "raw.articles", articles_frame([_article(a, day) for a in todays], "t"))
+        if articles:
+            frame = articles_frame([_article(a, day) for a in todays], "t")
+            append_rows(con, "raw.articles", frame)
         analyses = {
             article_id: ArticleAnalysis.build(
                 f"Summary of {article_id}.",
@@ -123,7 +132,7 @@ def _land(con: duckdb.DuckDBPyConnection, mentions: list[Mention]) -> None:
             )
             for article_id, ms in todays.items()
         }
-        append_rows(con, "raw.article_analysis", analyses_frame(analyses, day, VERSION, "t"))
+        append_rows(con, "raw.article_analysis", analyses_frame(analyses, day, version, "t"))
 
 
 def _dbt(database: Path, work: Path, *args: str) -> subprocess.Popen[str]:
@@ -269,7 +278,12 @@ def test_the_worst_news_of_a_portfolio_day_comes_first(history: History):
 
 
 def _change_the_window(database: Path) -> None:
-    """Re-score an article, move one in from an older day, retract one, add a new ticker."""
+    """Re-score an article, move one in from an older day, retract one, add a new ticker.
+
+    Also re-analyse an article of the window with a newer prompt version (the older analysis
+    stays), and move one in whose only analysis stays at its old day, as when the new day's
+    analysis has not run yet: the latest analysis of an article counts wherever it is.
+    """
     first, last = WINDOW
     changed = Mention("NVDA-40-0", "NVDA", first, 1.0, -0.9)
     with connect(database) as con:
@@ -290,6 +304,11 @@ def _change_the_window(database: Path) -> None:
                 Mention("AAPL-64-0", "AAPL", AFTER_QUIET_DAYS, 1.0, 0.35),
                 Mention("TSLA-64-0", "TSLA", AFTER_QUIET_DAYS, 0.8, -0.2),
             ],
+        )
+        _land(con, [Mention("JPM-41-0", "JPM", last, 1.0, -0.7)], NEWER_VERSION, articles=False)
+        con.execute(
+            "update raw.articles set partition_date = ?, published_at = ? where article_id = ?",
+            [last, datetime.combine(last, time(9)), "AAPL-20-0"],
         )
 
 
@@ -328,12 +347,25 @@ def test_rerunning_a_window_incrementally_equals_a_fresh_full_build(
         _wait(_dbt(rerun, tmp_path / "rerun", *daily))
     _wait(full)
 
-    # The re-run took the incremental path: it saw the article move in from day 30.
+    # The re-run took the incremental path: it saw the articles move in from days 30 and 20.
     assert _query(
         rerun,
-        "select moved_from_date from intermediate.int_article_moves where article_id = ?",
-        ["MSFT-30-0"],
-    ) == [(_day(30),)]
+        "select article_id, moved_from_date from intermediate.int_article_moves "
+        "where article_id in (?, ?) order by 1",
+        ["AAPL-20-0", "MSFT-30-0"],
+    ) == [("AAPL-20-0", _day(20)), ("MSFT-30-0", _day(30))]
+    # The newer analysis counts, and so does the moved article's analysis at its old day.
+    assert _query(
+        rerun,
+        "select article_id, published_date, prompt_version, ticker_count "
+        "from marts.fct_article_sentiment where article_id in (?, ?) order by 1",
+        ["AAPL-20-0", "JPM-41-0"],
+    ) == [("AAPL-20-0", WINDOW[1], "1", 1), ("JPM-41-0", WINDOW[1], "2", 1)]
+    assert _query(
+        rerun,
+        "select ticker_sentiment_score from marts.fct_ticker_mentions where article_id = ?",
+        ["JPM-41-0"],
+    ) == [(-0.7,)]
     # The change reached the trailing marts: a new shock on the re-scored day.
     assert _query(
         rerun,
