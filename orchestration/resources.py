@@ -13,10 +13,18 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import httpx
 from dagster_dbt import DbtCliResource
 from pydantic import Field
 
 from orchestration import warehouse
+from orchestration.alerts.watchlists import (
+    DEFAULT_WATCHLISTS,
+    WATCHLISTS_ENV,
+    WatchlistConfig,
+    load_watchlists,
+)
+from orchestration.alerts.webhooks import webhook_client
 from orchestration.analysis.base import Analyzer
 from orchestration.analysis.batch_api import BatchAPIAnalyzer
 from orchestration.analysis.costs import Budget, PriceTable
@@ -220,6 +228,39 @@ class AnalyzerResource(dg.ConfigurableResource):
         return OpenAICompatibleAnalyzer(reference, **kwargs)
 
 
+class AlertingResource(dg.ConfigurableResource):
+    """Watchlists, thresholds and webhooks from a YAML file (TICKERPULSE_WATCHLISTS).
+
+    Webhook URLs are secrets, read at run time from the environment variables the file
+    names (like news sources' API keys), so they are never config the UI shows.
+    docs/alerts.md explains every knob.
+    """
+
+    watchlists_file: str = Field(
+        default=DEFAULT_WATCHLISTS, description="relative to the project root"
+    )
+    timeout_s: float = Field(default=10.0, description="per webhook request")
+    max_attempts: int = Field(default=3, description="requests per alert and webhook in a run")
+    retry_delay_s: float = Field(default=0.5, description="first backoff between those")
+    max_failed_runs: int = Field(
+        default=5, description="runs that may fail a delivery before it is given up"
+    )
+    max_age_hours: float = Field(
+        default=72.0, description="older alerts are recorded but not sent; 0: no limit"
+    )
+    deadline_s: float = Field(default=60.0, description="time a run spends on webhooks, at most")
+
+    def load(self) -> WatchlistConfig:
+        return load_watchlists(project_path(self.watchlists_file))
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(attempts=self.max_attempts, base_delay_s=self.retry_delay_s)
+
+    def client(self) -> httpx.Client:
+        return webhook_client(self.timeout_s)
+
+
 def _env(name: str, default: object = None) -> object:
     """An EnvVar when the variable is set (Dagster resolves it, the UI shows only its name)."""
     return dg.EnvVar(name) if name in os.environ else default
@@ -296,5 +337,11 @@ def build_resources() -> dict[str, object]:
         ),
         "dbt": DbtCliResource(
             project_dir=os.fspath(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+        ),
+        "alerting": AlertingResource(
+            watchlists_file=_env(WATCHLISTS_ENV, DEFAULT_WATCHLISTS),
+            timeout_s=_env_float("TICKERPULSE_ALERTS_TIMEOUT_S", 10.0),
+            max_failed_runs=_env_int("TICKERPULSE_ALERTS_MAX_FAILED_RUNS", 5),
+            max_age_hours=_env_float("TICKERPULSE_ALERTS_MAX_AGE_HOURS", 72.0),
         ),
     }

@@ -71,6 +71,19 @@ DDL = (
         article_id varchar not null, partition_date date not null, analyzer varchar not null,
         model varchar not null, prompt_version varchar not null, reason varchar not null,
         run_id varchar, recorded_at timestamp not null)""",
+    # Alerts (orchestration/alerts): an alert is inserted once; deliveries log every try.
+    "create schema if not exists alerts",
+    """create table if not exists alerts.alerts (
+        alert_id varchar primary key, watchlist varchar not null, rule varchar not null,
+        ticker varchar not null, alert_date date not null, event_at timestamp not null,
+        direction varchar not null, score double not null, why varchar not null,
+        articles struct(article_id varchar, title varchar, url varchar,
+            published_at timestamp, sentiment_score double, relevance_score double)[],
+        run_id varchar, created_at timestamp not null)""",
+    """create table if not exists alerts.deliveries (
+        alert_id varchar not null, webhook varchar not null, status varchar not null,
+        attempts integer not null, http_status integer, error varchar, run_id varchar,
+        attempted_at timestamp not null)""",
 )
 
 
