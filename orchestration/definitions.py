@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.assets.alerts import ALERT_CHECKS, article_alerts, shock_alerts
 from orchestration.assets.analysis import article_analysis
 from orchestration.assets.dbt import dbt_daily_models, dbt_reference_models
 from orchestration.assets.ingest import raw_articles
@@ -20,6 +21,8 @@ ASSETS = [
     dbt_reference_models,
     dbt_daily_models,
     served_marts,
+    article_alerts,
+    shock_alerts,
 ]
 
 
@@ -27,7 +30,7 @@ def build_defs(**resource_overrides: object) -> dg.Definitions:
     """Definitions with resources from the environment, or the ones given (tests, tools)."""
     return dg.Definitions(
         assets=ASSETS,
-        asset_checks=CHECKS,
+        asset_checks=[*CHECKS, *ALERT_CHECKS],
         jobs=JOBS,
         schedules=SCHEDULES,
         sensors=SENSORS,

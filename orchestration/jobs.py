@@ -6,8 +6,11 @@ import dagster as dg
 
 from orchestration.partitions import daily_partitions
 
-_INGEST = dg.AssetSelection.assets("raw_articles", "article_analysis")
-_MARTS = dg.AssetSelection.groups("staging", "intermediate", "marts", "serving")
+_INGEST = dg.AssetSelection.assets("raw_articles", "article_analysis", "article_alerts")
+# shock_alerts reads the shocks mart: every build of the marts, a backfill too, alerts.
+_MARTS = dg.AssetSelection.groups(
+    "staging", "intermediate", "marts", "serving"
+) | dg.AssetSelection.assets("shock_alerts")
 
 reference_job = dg.define_asset_job(
     "reference_job",
