@@ -142,7 +142,11 @@ def insert_new(
             [[a.alert_id for a in alerts]],
         ).fetchall()
     }
-    new = [a for a in alerts if a.alert_id not in known]
+    new = []
+    for alert in alerts:
+        if alert.alert_id not in known:  # alert_id is the table's primary key: once only
+            known.add(alert.alert_id)
+            new.append(alert)
     append_rows(con, "alerts.alerts", _alerts_frame(new, run_id, now))
     return new
 
