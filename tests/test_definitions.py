@@ -26,12 +26,15 @@ EXPECTED_ASSETS = {
     "seeds/portfolio_holdings",
     "staging/stg_seeds__portfolio_holdings",
     "intermediate/int_article_moves",
+    "intermediate/int_ticker_worst_article_daily",
     "marts/dim_portfolio_holdings",
     "marts/fct_ticker_sentiment_rolling",
     "marts/fct_sentiment_shocks",
     "marts/fct_sector_sentiment_daily",
     "marts/fct_portfolio_sentiment_daily",
     "marts/fct_portfolio_worst_news",
+    "article_alerts",
+    "shock_alerts",
 }
 
 
