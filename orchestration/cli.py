@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-from pathlib import Path
 
 import dagster as dg
 
-from orchestration.paths import PROJECT_ROOT, serving_path, warehouse_path
+from orchestration.instance import ensure_warehouse_pool, prepare_home
+from orchestration.paths import serving_path, warehouse_path
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -30,16 +28,6 @@ where d.sentiment_date between ? and ?
 group by all
 order by sentiment desc, d.ticker
 """
-
-
-def _use_project_dagster_home() -> Path:
-    """Runs land in .dagster/ (unless DAGSTER_HOME is set) so `make dev` shows them later."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster")))
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        shutil.copyfile(Path(__file__).with_name("dagster.yaml"), config)
-    return home
 
 
 def materialize_range(
@@ -68,8 +56,10 @@ def run_demo(start: str, end: str) -> int:
     """Materialize the whole graph for the demo days and print a summary."""
     from orchestration.definitions import defs
 
-    _use_project_dagster_home()
+    # Runs land in .dagster/ (unless DAGSTER_HOME is set) so `make dev` shows them later.
+    prepare_home()
     instance = dg.DagsterInstance.get()
+    ensure_warehouse_pool(instance)
     print(f"TickerPulse demo: {start} .. {end} (Dagster home {instance.root_directory})")
     print("materializing ticker_reference, raw_articles, article_analysis and the dbt marts ...")
     result = materialize_range(defs, instance, start, end, log_level="WARNING")
