@@ -20,8 +20,8 @@ test: $(VENV)/.installed  ## run the test suite
 	$(BIN)/python -m pytest
 
 dev: $(VENV)/.installed  ## open the Dagster UI on http://127.0.0.1:3000
-	@home=$${DAGSTER_HOME:-$(CURDIR)/.dagster}; mkdir -p $$home; \
-	  [ -f $$home/dagster.yaml ] || cp orchestration/dagster.yaml $$home/; \
+	@home=$${DAGSTER_HOME:-$(CURDIR)/.dagster}; \
+	  DAGSTER_HOME=$$home $(BIN)/python -m orchestration.instance && \
 	  DAGSTER_HOME=$$home $(BIN)/dagster dev -w workspace.yaml
 
 lint: $(VENV)/.installed
