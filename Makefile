@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test dev lint lock clean
+.PHONY: demo test test-real-model dev lint lock clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit("TickerPulse needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -18,6 +18,11 @@ demo: $(VENV)/.installed  ## materialize the whole graph for the demo dates, the
 
 test: $(VENV)/.installed  ## run the test suite
 	$(BIN)/python -m pytest
+
+test-real-model: $(VENV)/.installed  ## a real LLM (llama.cpp server) through the pipeline; first build ~8 min
+	TICKERPULSE_LLAMA_VENV=.venv-llama PYTHON=$(PYTHON) bash scripts/real_model.sh
+	set -a && . ./.venv-llama/real_model.env && set +a && \
+	  TICKERPULSE_REAL_MODEL_REQUIRED=1 $(BIN)/python -m pytest -m real_model tests/test_real_model.py
 
 dev: $(VENV)/.installed  ## open the Dagster UI on http://127.0.0.1:3000
 	@home=$${DAGSTER_HOME:-$(CURDIR)/.dagster}; \
