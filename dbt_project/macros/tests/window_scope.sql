@@ -11,7 +11,9 @@
     Every row is tested on a --full-refresh, and whenever int_article_moves is missing or
     holds only rows of this invocation: a first build, or a build without a window. Tests of
     other models and of sources test every row; any other `where` is plain SQL, as in dbt.
-    (Staging tests run before int_article_moves: they see the window without moved days.) -#}
+    (Staging tests run before int_article_moves: they see the window without moved days.
+    fct_ticker_sentiment_rolling also fills the quiet days between its last row and the
+    window; such rows more than 29 days before the window are tested by full builds only.) -#}
 
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') | trim -%}
