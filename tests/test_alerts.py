@@ -80,6 +80,8 @@ def test_the_shipped_watchlists_file_watches_the_demo_tickers_and_sends_nothing(
             "watchlists.0.thresholds.article_score",
         ),
         ("watchlists: [{name: a}]", "needs tickers or portfolios"),
+        ("watchlists: [{name: 'a b', tickers: [AAPL]}]", "use letters, digits"),
+        ("webhooks: [{name: 'x/y', url_env: A}]", "use letters, digits"),
         ("watchlists: [{name: a, tickers: [AAPL], notify: [nope]}]", "unknown webhooks: nope"),
         ("watchlists: [{name: a, tickers: ['AA PL']}]", "not ticker symbols: AA PL"),
         (

@@ -24,6 +24,15 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 SHOCK_TYPES = ("sentiment_drop", "sentiment_spike", "volume_spike")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def _plain_name(value: str) -> str:
+    """Names appear in alert ids, metadata and logs: keep them plain."""
+    if not _NAME.match(value):
+        raise ValueError("use letters, digits, '_', '-' or '.'")
+    return value
+
+
 _SYMBOL = re.compile(r"^[A-Z][A-Z0-9.\-]{0,9}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -46,12 +55,7 @@ class Webhook(_Strict):
     url_env: str | None = Field(default=None, description="variable holding the URL (a secret)")
     url: str | None = Field(default=None, description="only for receivers on this machine")
 
-    @field_validator("name")
-    @classmethod
-    def _plain_name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            raise ValueError("use letters, digits, '_', '-' or '.'")
-        return value
+    _plain_name = field_validator("name")(_plain_name)
 
     @field_validator("url_env")
     @classmethod
@@ -109,12 +113,7 @@ class Watchlist(_Strict):
     thresholds: Thresholds = Thresholds()
     notify: tuple[str, ...] = Field(default=(), description="names of webhooks")
 
-    @field_validator("name")
-    @classmethod
-    def _plain_name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            raise ValueError("use letters, digits, '_', '-' or '.'")
-        return value
+    _plain_name = field_validator("name")(_plain_name)
 
     @field_validator("tickers")
     @classmethod
