@@ -148,11 +148,12 @@ def sentiment_chart_svg(
     ]
     for score in (1.0, 0.5, 0.0, -0.5, -1.0):
         stroke = "#888888" if score == 0 else "#e4e4e4"
+        tick = f"{score:+.1f}" if score else "0"
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y(score):.1f}" y2="{y(score):.1f}" '
             f'stroke="{stroke}"/>'
             f'<text x="{left - 6}" y="{y(score) + 4:.1f}" text-anchor="end" fill="#555555">'
-            f"{score:+.1f}</text>"
+            f"{tick}</text>"
         )
     for day in (first, last):
         parts.append(

@@ -40,6 +40,14 @@ def test_a_story_in_two_feeds_becomes_one_article_that_remembers_both(demo: Pipe
     assert sorted(sources) == ["demo-markets-wire", "demo-tech-desk"]
     assert "utm_" not in url and "#" not in url
 
+    # The materialization says so: one item of the feeds was folded into another.
+    event = demo.instance.get_latest_materialization_event(dg.AssetKey("raw_articles"))
+    metadata = event.asset_materialization.metadata
+    assert metadata["duplicates_folded"].value == len(STORYLINE["duplicate_of"])
+    assert metadata["items_read"].value == (
+        metadata["articles_in_all_sources"].value + metadata["duplicates_folded"].value
+    )
+
 
 def test_clearly_negative_tickers_get_negative_daily_scores(demo: Pipeline):
     for ticker in STORYLINE["clearly_negative"]:

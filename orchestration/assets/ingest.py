@@ -96,6 +96,10 @@ def raw_articles(
             "articles": sum(landed.values()),
             "articles_per_day": dg.MetadataValue.json(landed),
             "articles_in_all_sources": len(articles),
+            # Items the sources listed, and how many of them were copies of another item
+            # (same canonical URL or content, or a near-duplicate story) folded into it.
+            "items_read": sum(o.items for o in outcomes),
+            "duplicates_folded": max(sum(o.items for o in outcomes) - len(articles), 0),
             "new_articles": sum(new_items.values()),
             "non_english_articles": sum(
                 a.language not in {"en", "und"} for todays in by_day.values() for a in todays
