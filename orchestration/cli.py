@@ -8,10 +8,8 @@ import sys
 import dagster as dg
 
 from orchestration.instance import ensure_warehouse_pool, prepare_home
+from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.paths import serving_path, warehouse_path
-
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 
 _SUMMARY_SQL = """
 select

@@ -13,3 +13,8 @@ daily_partitions = dg.DailyPartitionsDefinition(
 # process per file, so orchestration/dagster.yaml limits the pool to one run at a time:
 # schedules, sensors and backfills queue instead of meeting the file lock.
 WAREHOUSE_POOL = "duckdb_warehouse"
+
+# Tags of a run that covers a range of partitions in one go (what a single-run backfill
+# sets); the CLI and the file-drop sensor set them too.
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"

@@ -39,9 +39,9 @@ from orchestration.alerts.webhooks import (
 )
 from orchestration.analysis.schema import ArticleAnalysis
 from orchestration.assets.alerts import webhooks_are_delivering
-from orchestration.cli import RANGE_END, RANGE_START
 from orchestration.news.articles import Article
 from orchestration.news.fetch import RetryPolicy
+from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.paths import PROJECT_ROOT
 from orchestration.resources import AlertingResource, WarehouseResource
 from orchestration.tables import analyses_frame, articles_frame

@@ -27,9 +27,9 @@ from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import (
 from dagster_graphql.client.query import LAUNCH_PARTITION_BACKFILL_MUTATION
 from dagster_graphql.test.utils import execute_dagster_graphql
 
-from orchestration.cli import RANGE_END, RANGE_START
 from orchestration.definitions import build_defs
 from orchestration.instance import ensure_warehouse_pool, prepare_home
+from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.paths import PROJECT_ROOT
 from orchestration.resources import AnalyzerResource
 from tests.conftest import STORYLINE, make_pipeline

@@ -9,9 +9,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.cli import RANGE_END, RANGE_START
 from orchestration.news import http_state
 from orchestration.news.fetch import Validators
+from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.resources import NewsSourcesResource, WarehouseResource
 from orchestration.sensors import feed_sensor, file_drop_sensor
 from tests.conftest import FIXTURES, make_pipeline
