@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,12 @@ def test_the_workspace_loads_the_way_dagster_dev_loads_it():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "tickerpulse" in done.stdout + done.stderr
+
+
+def test_every_variable_the_code_reads_is_documented_in_env_example():
+    code = "\n".join(p.read_text() for p in (PROJECT_ROOT / "orchestration").rglob("*.py"))
+    read = set(re.findall(r'"(TICKERPULSE_[A-Z0-9_]+)"', code))
+    documented = set(
+        re.findall(r"^(TICKERPULSE_[A-Z0-9_]+)=", (PROJECT_ROOT / ".env.example").read_text(), re.M)
+    )
+    assert read and read <= documented, sorted(read - documented)
