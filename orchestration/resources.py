@@ -81,6 +81,13 @@ class WarehouseResource(dg.ConfigurableResource):
             )
             yield con
 
+    @contextmanager
+    def connect_now(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One try, never waiting for a lock: for writes that a later one can make up for
+        (the answer cache's flushes run inside the LLM calls' event loop)."""
+        with warehouse.connect(self.path) as con:
+            yield con
+
 
 class ServingResource(dg.ConfigurableResource):
     """Where the published marts live for BI tools (TICKERPULSE_SERVING_DIR)."""

@@ -53,7 +53,7 @@ def article_analysis(
         if cache is not None:
             keys = [engine.cache_key(a) for _, a in articles]
             # Answers are written as they arrive, each time on a connection of their own.
-            engine.cache = AnswerCache.load(con, keys, store=warehouse.connect)
+            engine.cache = AnswerCache.load(con, keys, store=warehouse.connect_now)
     resting = {k: f for k, (f, tries) in dead.items() if tries >= analyzer.max_attempts}
     to_analyse = [a for _, a in articles if a.article_id not in resting]
     context.log.info(
