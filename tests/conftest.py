@@ -44,6 +44,19 @@ class Pipeline:
     def scalar(self, sql: str, params: list[object] | None = None) -> object:
         return self.query(sql, params)[0][0]
 
+    def load_reference(self) -> None:
+        """Only raw.tickers: ingesting and analysing need no dbt (seconds per process)."""
+        result = self.defs.resolve_job_def("reference_job").execute_in_process(
+            instance=self.instance, asset_selection=[dg.AssetKey("ticker_reference")]
+        )
+        assert result.success
+
+    def ingest(self, day: str) -> dg.ExecuteInProcessResult:
+        """ingest_job (fetch, land, analyse) for one day; failures are returned, not raised."""
+        return self.defs.resolve_job_def("ingest_job").execute_in_process(
+            instance=self.instance, partition_key=day, raise_on_error=False
+        )
+
 
 def make_pipeline(
     tmp: Path, sources_file: Path | str = "sources.yaml", **resources: object

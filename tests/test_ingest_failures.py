@@ -13,15 +13,8 @@ DAY = "2026-11-17"
 
 
 def _ingest(pipeline: Pipeline, day: str = DAY) -> dg.ExecuteInProcessResult:
-    # Only the raw reference table: dbt is not needed to ingest, and each dbt process costs
-    # seconds of start-up.
-    reference = pipeline.defs.resolve_job_def("reference_job").execute_in_process(
-        instance=pipeline.instance, asset_selection=[dg.AssetKey("ticker_reference")]
-    )
-    assert reference.success
-    return pipeline.defs.resolve_job_def("ingest_job").execute_in_process(
-        instance=pipeline.instance, partition_key=day, raise_on_error=False
-    )
+    pipeline.load_reference()
+    return pipeline.ingest(day)
 
 
 def _log(pipeline: Pipeline) -> dict[str, tuple[str, str | None]]:

@@ -56,13 +56,8 @@ def _sources_file(tmp_path: Path, server: FeedServer) -> Path:
 
 
 def _ingest(pipeline: Pipeline, day: str = DAY) -> dg.ExecuteInProcessResult:
-    reference = pipeline.defs.resolve_job_def("reference_job").execute_in_process(
-        instance=pipeline.instance, asset_selection=[dg.AssetKey("ticker_reference")]
-    )
-    assert reference.success
-    return pipeline.defs.resolve_job_def("ingest_job").execute_in_process(
-        instance=pipeline.instance, partition_key=day, raise_on_error=False
-    )
+    pipeline.load_reference()
+    return pipeline.ingest(day)
 
 
 def _rows(pipeline: Pipeline) -> list[tuple]:

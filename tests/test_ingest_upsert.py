@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import dagster as dg
-
 from tests.conftest import Pipeline, make_pipeline
 from tests.feed_server import FeedServer
 
@@ -46,10 +44,7 @@ def _setup(tmp_path: Path, feed_server: FeedServer) -> tuple[Pipeline, Path]:
 
 
 def _ingest(pipeline: Pipeline) -> None:
-    reference = pipeline.defs.resolve_job_def("reference_job").execute_in_process(
-        instance=pipeline.instance, asset_selection=[dg.AssetKey("ticker_reference")]
-    )
-    assert reference.success
+    pipeline.load_reference()
     result = pipeline.defs.resolve_job_def("ingest_job").execute_in_process(
         instance=pipeline.instance, partition_key=DAY
     )

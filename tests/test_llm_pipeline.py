@@ -329,10 +329,7 @@ def _llm_pipeline(tmp_path: Path, server: FakeOpenAIServer, **settings: object) 
         **settings,
     )
     pipeline = make_pipeline(tmp_path, sources_file=sources, analyzer=resource)
-    reference = pipeline.defs.resolve_job_def("reference_job").execute_in_process(
-        instance=pipeline.instance, asset_selection=[dg.AssetKey("ticker_reference")]
-    )
-    assert reference.success
+    pipeline.load_reference()
     return pipeline
 
 
@@ -411,9 +408,7 @@ def test_runs_resume_pending_work_reuse_the_cache_and_rest_dead_letters(
 def test_with_nothing_configured_the_metadata_says_the_offline_analyzer_ran(tmp_path: Path):
     sources = write_sources(tmp_path / "sources.yaml", {"wire": str(write_feed(tmp_path / "f"))})
     pipeline = make_pipeline(tmp_path, sources_file=sources, analyzer=AnalyzerResource())
-    pipeline.defs.resolve_job_def("reference_job").execute_in_process(
-        instance=pipeline.instance, asset_selection=[dg.AssetKey("ticker_reference")]
-    )
+    pipeline.load_reference()
 
     _, metadata = _run_day(pipeline)
 
