@@ -113,7 +113,7 @@ def run_query(sql: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from orchestration.demo import demo_dates
-    from orchestration.eval_cli import add_eval_command
+    from orchestration.evaluation.cli import add_eval_command
 
     dates = demo_dates()
     parser = argparse.ArgumentParser(prog="tickerpulse", description=__doc__)

@@ -10,7 +10,7 @@ import pytest
 
 from orchestration import evaluation
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
-from orchestration.eval_cli import add_eval_command
+from orchestration.evaluation.cli import add_eval_command
 from orchestration.warehouse import connect
 
 EVAL = Path(__file__).parent / "fixtures" / "eval"

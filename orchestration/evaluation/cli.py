@@ -66,7 +66,7 @@ def run_eval(args: argparse.Namespace) -> int:
             result = _evaluate_cached(con, analyzer, dataset)
             earlier = evaluation.list_results(con, dataset.sha256)
             evaluation.store(con, result)
-            print(report(result, earlier))
+            print(format_report(result, earlier))
     print(f"\nstored in {database} (table eval.results)")
     return 0
 
@@ -124,7 +124,7 @@ def analyzer_id(analyzer: Analyzer) -> str:
     return f"{analyzer.name}/{analyzer.model}/{analyzer.prompt_version}"
 
 
-def report(result: evaluation.Result, earlier: list[dict[str, object]]) -> str:
+def format_report(result: evaluation.Result, earlier: list[dict[str, object]]) -> str:
     """Headline figures, confusion matrix, per-class table and earlier runs on the same rows."""
     lines = [
         f"accuracy {result.accuracy:.4f}   macro-F1 {result.macro_f1:.4f}   "
