@@ -24,9 +24,9 @@ import feedparser
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from orchestration import warehouse
 from orchestration.news.sources import Source, collect
-from orchestration.tables import articles_frame
+from orchestration.warehouse import connection as warehouse
+from orchestration.warehouse.frames import articles_frame
 
 COMPANIES = ["Apple", "Nvidia", "Pfizer", "Boeing", "Intel", "Walmart", "Ford", "Tesla"]
 VERBS = ["raises", "cuts", "keeps", "beats", "misses", "confirms", "delays", "expands"]

@@ -30,11 +30,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration import warehouse
 from orchestration.analysis.tickers import read_companies
 from orchestration.paths import DBT_PROJECT_DIR
-from orchestration.serving import publish
-from orchestration.tables import companies_frame
+from orchestration.serving.catalog import publish
+from orchestration.warehouse import connection as warehouse
+from orchestration.warehouse.frames import companies_frame
 
 DAYS = 730
 LAST_DAY = "2026-11-20"

@@ -71,7 +71,7 @@ def run_demo(start: str, end: str) -> int:
 def print_summary(start: str, end: str) -> None:
     import duckdb
 
-    from orchestration.serving import CATALOG
+    from orchestration.serving.catalog import CATALOG
 
     # Read what BI tools read: the published catalog, never the warehouse itself.
     database = warehouse_path()
@@ -104,7 +104,7 @@ def run_query(sql: str) -> int:
     """Run one read-only SQL statement against the served marts and print the result."""
     import duckdb
 
-    from orchestration.serving import CATALOG
+    from orchestration.serving.catalog import CATALOG
 
     with duckdb.connect(str(serving_path() / CATALOG), read_only=True) as con:
         print(con.sql(sql))

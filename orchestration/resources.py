@@ -17,7 +17,6 @@ import httpx
 from dagster_dbt import DbtCliResource
 from pydantic import Field
 
-from orchestration import warehouse
 from orchestration.alerts.watchlists import (
     DEFAULT_WATCHLISTS,
     WATCHLISTS_ENV,
@@ -51,6 +50,7 @@ from orchestration.paths import (
     SERVING_ENV,
     project_path,
 )
+from orchestration.warehouse import connection as warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -44,8 +44,8 @@ from orchestration.news.fetch import RetryPolicy
 from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.paths import PROJECT_ROOT
 from orchestration.resources import AlertingResource, WarehouseResource
-from orchestration.tables import analyses_frame, articles_frame
-from orchestration.warehouse import append_rows, connect
+from orchestration.warehouse.connection import append_rows, connect
+from orchestration.warehouse.frames import analyses_frame, articles_frame
 from tests.conftest import STORYLINE, Pipeline, make_pipeline
 from tests.webhook_server import WebhookServer, refused_url
 

@@ -11,7 +11,7 @@ import pytest
 from orchestration import evaluation
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
 from orchestration.evaluation.cli import add_eval_command
-from orchestration.warehouse import connect
+from orchestration.warehouse.connection import connect
 
 EVAL = Path(__file__).parent / "fixtures" / "eval"
 # Rows are gold, columns predicted (negative, neutral, positive); checked by hand below.

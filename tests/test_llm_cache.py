@@ -16,12 +16,12 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration import warehouse
-from orchestration.analysis.cache import DDL, TABLE, AnswerCache, CachedAnswer, CacheKey
+from orchestration.analysis.cache import TABLE, AnswerCache, CachedAnswer, CacheKey
 from orchestration.analysis.llm import OpenAICompatibleAnalyzer
 from orchestration.analysis.schema import ArticleText
 from orchestration.analysis.tickers import default_reference
 from orchestration.paths import PROJECT_ROOT
+from orchestration.warehouse import connection as warehouse
 from tests.openai_server import FakeOpenAIServer
 
 ARTICLES = [
@@ -57,7 +57,6 @@ def analyse_into(database: Path, base_url: str, flush_every: int) -> OpenAICompa
 
 def cached_rows(database: Path) -> int:
     with warehouse.connect(database) as con:
-        con.execute(DDL)
         return con.execute(f"select count(*) from {TABLE}").fetchone()[0]
 
 

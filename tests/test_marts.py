@@ -26,8 +26,8 @@ from orchestration.analysis.schema import ArticleAnalysis
 from orchestration.analysis.tickers import read_companies
 from orchestration.news.articles import Article
 from orchestration.paths import DBT_PROJECT_DIR
-from orchestration.tables import analyses_frame, articles_frame, companies_frame
-from orchestration.warehouse import append_rows, connect
+from orchestration.warehouse.connection import append_rows, connect
+from orchestration.warehouse.frames import analyses_frame, articles_frame, companies_frame
 
 DBT = Path(sys.executable).with_name("dbt")
 VERSION = ("offline", "synthetic", "1")

@@ -15,7 +15,7 @@ import pytest
 
 from orchestration.cli import materialize_range
 from orchestration.resources import ServingResource
-from orchestration.serving import CATALOG, prune, publish
+from orchestration.serving.catalog import CATALOG, prune, publish
 from tests.conftest import FIXTURES, STORYLINE, make_pipeline, write_sources
 
 READER = Path(__file__).with_name("bi_reader.py")

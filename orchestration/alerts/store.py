@@ -16,7 +16,7 @@ import polars as pl
 
 from orchestration.alerts.rules import Alert, ArticleRef, Mention, Shock
 from orchestration.alerts.webhooks import Delivery
-from orchestration.warehouse import append_rows
+from orchestration.warehouse.connection import append_rows
 
 _ARTICLES = pl.List(
     pl.Struct(

@@ -31,16 +31,12 @@ from orchestration.analysis.costs import BATCH_DISCOUNT
 from orchestration.analysis.llm import OpenAICompatibleAnalyzer
 from orchestration.analysis.schema import ArticleText
 from orchestration.analysis.tickers import TickerReference
+from orchestration.warehouse.schema import LLM_BATCHES, create_tables
 
 ENDPOINT = "/v1/chat/completions"
 _FINISHED = frozenset({"completed", "failed", "expired", "cancelled"})
 SUBMITTED = "submitted"  # in the ledger: results not collected yet
 LEDGER = "raw.llm_batches"
-LEDGER_DDL = f"""create table if not exists {LEDGER} (
-    batch_id varchar primary key, model varchar not null, prompt_version varchar not null,
-    schema_version varchar not null, article_ids varchar[] not null,
-    cache_keys varchar[] not null, status varchar not null,
-    submitted_at timestamp not null default current_timestamp, collected_at timestamp)"""
 
 
 class BatchRequestError(Exception):
@@ -143,7 +139,7 @@ class BatchAPIAnalyzer(OpenAICompatibleAnalyzer):
         if store is None or not articles:
             return articles
         with store() as con:
-            con.execute(LEDGER_DDL)
+            create_tables(con, LLM_BATCHES)
             submitted = con.execute(
                 f"select batch_id, article_ids, cache_keys from {LEDGER} where status = ? "
                 "and model = ? and prompt_version = ? and schema_version = ? "
@@ -215,7 +211,7 @@ class BatchAPIAnalyzer(OpenAICompatibleAnalyzer):
         if self.cache.store is None:
             return
         with self.cache.store() as con:
-            con.execute(LEDGER_DDL)
+            create_tables(con, LLM_BATCHES)
             con.execute(
                 f"insert into {LEDGER} (batch_id, model, prompt_version, schema_version, "
                 "article_ids, cache_keys, status) values (?, ?, ?, ?, ?, ?, ?)",
@@ -234,7 +230,7 @@ class BatchAPIAnalyzer(OpenAICompatibleAnalyzer):
         if self.cache.store is None:
             return
         with self.cache.store() as con:
-            con.execute(LEDGER_DDL)
+            create_tables(con, LLM_BATCHES)
             con.execute(
                 f"update {LEDGER} set status = ?, collected_at = current_timestamp "
                 "where batch_id = ?",

@@ -23,12 +23,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from orchestration.warehouse.schema import LLM_CACHE, create_tables
+
 TABLE = "raw.llm_cache"
-DDL = f"""create table if not exists {TABLE} (
-    cache_key varchar primary key, content_hash varchar not null, model varchar not null,
-    prompt_version varchar not null, schema_version varchar not null, content varchar not null,
-    input_tokens integer, output_tokens integer, latency_ms integer, cost_usd double,
-    attempts integer, created_at timestamp not null default current_timestamp)"""
 _COLUMNS = (
     "cache_key, content_hash, model, prompt_version, schema_version, content, "
     "input_tokens, output_tokens, latency_ms, cost_usd, attempts"
@@ -123,7 +120,7 @@ class AnswerCache:
         flush_every: int = 50,
     ) -> AnswerCache:
         """The entries for `keys`; with a `store`, new answers are written as they come."""
-        con.execute(DDL)
+        create_tables(con, LLM_CACHE)
         rows = con.execute(
             "select cache_key, content, input_tokens, output_tokens, latency_ms, cost_usd, "
             f"attempts from {TABLE} where cache_key in (select unnest(?::varchar[]))",
@@ -134,7 +131,7 @@ class AnswerCache:
 
     def save(self, con: duckdb.DuckDBPyConnection) -> int:
         """Write the answers not yet written; returns how many this run wrote in all."""
-        con.execute(DDL)
+        create_tables(con, LLM_CACHE)
         rows = [
             (
                 key.value,

@@ -16,8 +16,8 @@ from orchestration.assets.ingest import raw_articles
 from orchestration.assets.reference import ticker_reference
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import AnalyzerResource, WarehouseResource
-from orchestration.tables import analyses_frame, failures_frame, pending_frame
-from orchestration.warehouse import replace_rows
+from orchestration.warehouse.connection import replace_rows
+from orchestration.warehouse.frames import analyses_frame, failures_frame, pending_frame
 
 _PROGRESS_EVERY = 100
 _VERSION_WHERE = "partition_date = ? and analyzer = ? and model = ? and prompt_version = ?"

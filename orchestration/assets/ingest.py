@@ -14,8 +14,8 @@ from orchestration.news.fulltext import FullTextStats, KnownPage
 from orchestration.news.sources import SourceOutcome
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import NewsSourcesResource, WarehouseResource
-from orchestration.tables import articles_frame, outcomes_frame
-from orchestration.warehouse import append_rows, replace_rows
+from orchestration.warehouse.connection import append_rows, replace_rows
+from orchestration.warehouse.frames import articles_frame, outcomes_frame
 
 # Any row of an article read now is replaced wherever it was (an upsert by article_id; an
 # article whose date moved leaves its old partition). Beyond that, a day loses only rows

@@ -7,8 +7,8 @@ import dagster as dg
 from orchestration.analysis.tickers import read_companies
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import WarehouseResource
-from orchestration.tables import companies_frame
-from orchestration.warehouse import replace_rows
+from orchestration.warehouse.connection import replace_rows
+from orchestration.warehouse.frames import companies_frame
 
 
 @dg.asset(

@@ -5,11 +5,11 @@ from datetime import date, timedelta
 import dagster as dg
 import duckdb
 
-from orchestration import report
 from orchestration.assets.dbt import dbt_daily_models, dbt_reference_models
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import ServingResource, WarehouseResource
-from orchestration.serving import CATALOG, publish
+from orchestration.serving import highlights
+from orchestration.serving.catalog import CATALOG, publish
 
 MART_KEYS = sorted(
     (key for key in (*dbt_daily_models.keys, *dbt_reference_models.keys) if key.path[0] == "marts"),
@@ -48,17 +48,17 @@ def served_marts(
 def _day_report(warehouse: WarehouseResource, day: date) -> dict[str, dg.MetadataValue]:
     """Top movers of the window's last day and a 30-day chart of the busiest tickers."""
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
-        movers = report.top_movers(con, day)
-        series = report.sentiment_series(con, day, days=report.CHART_DAYS)
+        movers = highlights.top_movers(con, day)
+        series = highlights.sentiment_series(con, day, days=highlights.CHART_DAYS)
     # The chart starts at the first day with news, so a young warehouse is not squeezed.
     first = min(
         (d for points in series.values() for d, _ in points),
-        default=day - timedelta(days=report.CHART_DAYS - 1),
+        default=day - timedelta(days=highlights.CHART_DAYS - 1),
     )
     caption = f"Daily sentiment of the {len(series)} most-mentioned tickers, {first} .. {day}"
     return {
-        "top_movers": dg.MetadataValue.md(report.movers_markdown(movers, day)),
+        "top_movers": dg.MetadataValue.md(highlights.movers_markdown(movers, day)),
         "sentiment_chart": dg.MetadataValue.md(
-            report.chart_markdown(report.sentiment_chart_svg(series, first, day), caption)
+            highlights.chart_markdown(highlights.sentiment_chart_svg(series, first, day), caption)
         ),
     }

@@ -15,7 +15,7 @@ from orchestration.analysis.base import Analyzer
 from orchestration.analysis.cache import AnswerCache
 from orchestration.analysis.tickers import TickerReference, default_reference
 from orchestration.paths import project_path, warehouse_path
-from orchestration.warehouse import connect
+from orchestration.warehouse.connection import connect
 
 _PROGRESS_EVERY = 100
 

@@ -7,17 +7,8 @@ import json
 import duckdb
 
 from orchestration.evaluation.metrics import Result
+from orchestration.warehouse.schema import EVAL, create_tables
 
-DDL = (
-    "create schema if not exists eval",
-    """create table if not exists eval.results (
-        run_id varchar primary key, evaluated_at timestamp not null, analyzer varchar not null,
-        model varchar not null, prompt_version varchar not null, dataset varchar not null,
-        dataset_sha256 varchar not null, kind varchar not null, rows integer not null,
-        accuracy double not null, macro_f1 double not null, per_class json not null,
-        confusion json not null, entity_not_found integer not null, failed integer not null,
-        seconds double not null)""",
-)
 _LIST_SQL = """
 select evaluated_at, analyzer, model, prompt_version, dataset, dataset_sha256, kind, rows,
     accuracy, macro_f1, entity_not_found, failed, seconds, run_id
@@ -28,8 +19,7 @@ order by dataset, evaluated_at
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in DDL:
-        con.execute(statement)
+    create_tables(con, EVAL)
 
 
 def store(con: duckdb.DuckDBPyConnection, result: Result) -> None:

@@ -17,6 +17,7 @@ import polars as pl
 
 from orchestration.news.articles import Article, canonical_link, new_article
 from orchestration.news.normalize import html_to_text
+from orchestration.warehouse.schema import FILE_DROP_LOG, create_tables
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 _READERS = {
@@ -25,13 +26,6 @@ _READERS = {
     ".csv": lambda path: pl.read_csv(path, infer_schema=False),  # every column a string
     ".parquet": pl.read_parquet,
 }
-DDL = (
-    "create schema if not exists raw",
-    """create table if not exists raw.file_drop_log (
-        source varchar not null, path varchar not null, size bigint not null,
-        mtime_ns bigint not null, status varchar not null, rows integer not null,
-        message varchar, landed_at timestamp not null default current_timestamp)""",
-)
 
 
 @dataclass(frozen=True)
@@ -92,8 +86,7 @@ def record_landed(con: duckdb.DuckDBPyConnection, source: str, results: list[Fil
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in DDL:
-        con.execute(statement)
+    create_tables(con, FILE_DROP_LOG)
 
 
 def read_folder(

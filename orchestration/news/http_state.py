@@ -13,14 +13,7 @@ import duckdb
 
 from orchestration.news.fetch import Validators
 from orchestration.news.normalize import redact_url, stable_id
-
-DDL = (
-    "create schema if not exists raw",
-    """create table if not exists raw.http_cache (
-        location_key varchar primary key, location varchar not null, etag varchar,
-        last_modified varchar, content_type varchar, body blob not null,
-        fetched_at timestamp not null)""",
-)
+from orchestration.warehouse.schema import HTTP_CACHE, create_tables
 
 
 @dataclass(frozen=True)
@@ -53,8 +46,7 @@ def location_key(location: str) -> str:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in DDL:
-        con.execute(statement)
+    create_tables(con, HTTP_CACHE)
 
 
 def load_cache(con: duckdb.DuckDBPyConnection) -> ResponseCache:

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration import report
+from orchestration.serving import highlights
 from tests.conftest import Pipeline
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -52,7 +52,7 @@ def marts(tmp_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def test_movers_rank_the_change_against_each_tickers_prior_week(marts):
-    movers = report.top_movers(marts, date(2026, 3, 10))
+    movers = highlights.top_movers(marts, date(2026, 3, 10))
 
     assert [m.ticker for m in movers] == ["AAA", "CCC", "BBB"]
     aaa, ccc, bbb = movers
@@ -63,28 +63,30 @@ def test_movers_rank_the_change_against_each_tickers_prior_week(marts):
 
 
 def test_movers_markdown_is_a_table_that_says_new_for_first_news(marts):
-    text = report.movers_markdown(report.top_movers(marts, date(2026, 3, 10)), date(2026, 3, 10))
+    text = highlights.movers_markdown(
+        highlights.top_movers(marts, date(2026, 3, 10)), date(2026, 3, 10)
+    )
 
     lines = text.splitlines()
     assert lines[2].startswith("| ticker |") and len(lines) == 4 + 3
     assert "| CCC | Retail | 3 | -0.50 | new | -0.50 | Bearish |" in text
-    assert report.movers_markdown([], date(2026, 3, 11)) == "No ticker had news on 2026-03-11."
+    assert highlights.movers_markdown([], date(2026, 3, 11)) == "No ticker had news on 2026-03-11."
 
 
 def test_the_chart_shows_the_busiest_tickers_with_gaps_for_days_without_news(marts):
     first, last = date(2026, 3, 1), date(2026, 3, 10)
-    series = report.sentiment_series(marts, last, days=10, tickers=3)
+    series = highlights.sentiment_series(marts, last, days=10, tickers=3)
     assert list(series) == ["AAA", "DDD", "CCC"]  # by articles in the window
 
-    root = ET.fromstring(report.sentiment_chart_svg(series, first, last))
+    root = ET.fromstring(highlights.sentiment_chart_svg(series, first, last))
     # AAA: one unbroken run of 8 days; DDD and CCC: a single point each.
     assert len(root.findall(f"{SVG}polyline")) == 1
     assert len(root.findall(f"{SVG}circle")) == 8 + 1 + 1
     assert [t.text for t in root.findall(f"{SVG}text")][-3:] == ["AAA", "DDD", "CCC"]
 
     # BBB's news on the 8th and the 10th are two points, not one line through the 9th.
-    gappy = report.sentiment_chart_svg(
-        {"BBB": report.sentiment_series(marts, last, 10, 9)["BBB"]}, first, last
+    gappy = highlights.sentiment_chart_svg(
+        {"BBB": highlights.sentiment_series(marts, last, 10, 9)["BBB"]}, first, last
     )
     assert not ET.fromstring(gappy).findall(f"{SVG}polyline")
     # Scores map into the plot area: +1 at the top, -1 at the bottom.
@@ -94,7 +96,7 @@ def test_the_chart_shows_the_busiest_tickers_with_gaps_for_days_without_news(mar
 
 def test_chart_markdown_embeds_the_svg_as_a_data_image():
     svg = '<svg xmlns="http://www.w3.org/2000/svg"></svg>'
-    text = report.chart_markdown(svg, "caption")
+    text = highlights.chart_markdown(svg, "caption")
     encoded = re.search(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)", text).group(1)
     assert base64.b64decode(encoded).decode() == svg
 

@@ -1,24 +1,22 @@
-"""The DuckDB warehouse: raw tables the Python assets land, and replacing partitions.
+"""Every table the Python side creates in the warehouse, in one place.
 
+dbt owns the staging and marts schemas; these are the tables Python writes: raw landing
+tables, what ingestion and the LLM remember between runs, alerts and evaluation results.
+Statements are idempotent (`if not exists`), so running them upgrades an older file.
 Timestamps are stored as UTC without a zone (`timestamp`), which every BI tool reads
 the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 import duckdb
-import polars as pl
 
 TICKER_STRUCT = (
     "struct(ticker varchar, relevance_score double, ticker_sentiment_score double, "
     "ticker_sentiment_label varchar)[]"
 )
 
-DDL = (
+RAW = (
     "create schema if not exists raw",
     """create table if not exists raw.tickers (
         symbol varchar primary key, name varchar not null, sector varchar, industry varchar,
@@ -85,51 +83,58 @@ DDL = (
         attempts integer not null, http_status integer, error varchar, run_id varchar,
         attempted_at timestamp not null)""",
 )
+# Ingestion's memory between runs: the last good body of each http source with its
+# validators (a 304 carries no body), and every drop file read, so none is read twice.
+HTTP_CACHE = (
+    "create schema if not exists raw",
+    """create table if not exists raw.http_cache (
+        location_key varchar primary key, location varchar not null, etag varchar,
+        last_modified varchar, content_type varchar, body blob not null,
+        fetched_at timestamp not null)""",
+)
+FILE_DROP_LOG = (
+    "create schema if not exists raw",
+    """create table if not exists raw.file_drop_log (
+        source varchar not null, path varchar not null, size bigint not null,
+        mtime_ns bigint not null, status varchar not null, rows integer not null,
+        message varchar, landed_at timestamp not null default current_timestamp)""",
+)
+# What the LLM was paid for: answers by content, model and prompt version, and Batch API
+# jobs submitted but not collected yet.
+LLM_CACHE = (
+    "create schema if not exists raw",
+    """create table if not exists raw.llm_cache (
+        cache_key varchar primary key, content_hash varchar not null, model varchar not null,
+        prompt_version varchar not null, schema_version varchar not null,
+        content varchar not null, input_tokens integer, output_tokens integer,
+        latency_ms integer, cost_usd double, attempts integer,
+        created_at timestamp not null default current_timestamp)""",
+)
+LLM_BATCHES = (
+    "create schema if not exists raw",
+    """create table if not exists raw.llm_batches (
+        batch_id varchar primary key, model varchar not null, prompt_version varchar not null,
+        schema_version varchar not null, article_ids varchar[] not null,
+        cache_keys varchar[] not null, status varchar not null,
+        submitted_at timestamp not null default current_timestamp, collected_at timestamp)""",
+)
+# `tickerpulse eval` results; kept apart from WAREHOUSE because an evaluation may be
+# stored in a database of its own.
+EVAL = (
+    "create schema if not exists eval",
+    """create table if not exists eval.results (
+        run_id varchar primary key, evaluated_at timestamp not null, analyzer varchar not null,
+        model varchar not null, prompt_version varchar not null, dataset varchar not null,
+        dataset_sha256 varchar not null, kind varchar not null, rows integer not null,
+        accuracy double not null, macro_f1 double not null, per_class json not null,
+        confusion json not null, entity_not_found integer not null, failed integer not null,
+        seconds double not null)""",
+)
+
+# Everything a writing connection to the warehouse makes sure of.
+WAREHOUSE = RAW + HTTP_CACHE + FILE_DROP_LOG + LLM_CACHE + LLM_BATCHES
 
 
-@contextmanager
-def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection with the raw schema in place; closed on exit so dbt can open the file."""
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
-    try:
-        if not read_only:
-            for statement in DDL:
-                con.execute(statement)
-        yield con
-    finally:
-        con.close()
-
-
-def replace_rows(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    frame: pl.DataFrame,
-    where: str,
-    params: list[object],
-) -> int:
-    """Delete the rows matching `where`, insert `frame`, in one transaction.
-
-    This is what makes re-running a partition idempotent. `table` and `where` are our own
-    constants; values always travel as bind parameters.
-    """
-    con.execute("begin transaction")
-    try:
-        con.execute(f"delete from {table} where {where}", params)
-        if frame.height:
-            con.register("_incoming", frame.to_arrow())
-            con.execute(f"insert into {table} by name select * from _incoming")
-            con.unregister("_incoming")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    return frame.height
-
-
-def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    if frame.height:
-        con.register("_incoming", frame.to_arrow())
-        con.execute(f"insert into {table} by name select * from _incoming")
-        con.unregister("_incoming")
+def create_tables(con: duckdb.DuckDBPyConnection, statements: tuple[str, ...] = WAREHOUSE) -> None:
+    for statement in statements:
+        con.execute(statement)

@@ -1,0 +1,59 @@
+"""Connections to the DuckDB warehouse file, and replacing or appending rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from orchestration.warehouse.schema import create_tables
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection with the raw schema in place; closed on exit so dbt can open the file."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            create_tables(con)
+        yield con
+    finally:
+        con.close()
+
+
+def replace_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pl.DataFrame,
+    where: str,
+    params: list[object],
+) -> int:
+    """Delete the rows matching `where`, insert `frame`, in one transaction.
+
+    This is what makes re-running a partition idempotent. `table` and `where` are our own
+    constants; values always travel as bind parameters.
+    """
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {table} where {where}", params)
+        if frame.height:
+            con.register("_incoming", frame.to_arrow())
+            con.execute(f"insert into {table} by name select * from _incoming")
+            con.unregister("_incoming")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return frame.height
+
+
+def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    if frame.height:
+        con.register("_incoming", frame.to_arrow())
+        con.execute(f"insert into {table} by name select * from _incoming")
+        con.unregister("_incoming")
