@@ -1,18 +1,16 @@
-"""Asset checks: is the data fresh, fully analysed, in range, and only about known tickers?"""
+"""Asset checks: is the data fresh, fully analysed, in range, only about known tickers, and
+are the alerts reaching their webhooks?"""
 
-import os
 from datetime import UTC, datetime
 
 import dagster as dg
 
-from orchestration.resources import WarehouseResource
+from orchestration import settings
+from orchestration.alerts import store as alert_store
+from orchestration.resources import AlertingResource, WarehouseResource
 
 # Days looked at by the coverage check: recent enough to act on, long enough to be stable.
 _COVERAGE_DAYS = 7
-
-
-def _threshold(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
 
 
 @dg.asset_check(
@@ -20,7 +18,7 @@ def _threshold(name: str, default: float) -> float:
     description="The newest article landed within TICKERPULSE_FRESHNESS_HOURS (default 24).",
 )
 def raw_articles_are_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    limit_h = _threshold("TICKERPULSE_FRESHNESS_HOURS", 24)
+    limit_h = settings.freshness_hours()
     with warehouse.connect() as con:
         newest = con.execute("select max(landed_at) from raw.articles").fetchone()[0]
     if newest is None:
@@ -41,8 +39,8 @@ def raw_articles_are_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     ),
 )
 def analysis_coverage(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    min_coverage = _threshold("TICKERPULSE_MIN_COVERAGE", 0.95)
-    max_dead = _threshold("TICKERPULSE_MAX_DEAD_LETTER_RATE", 0.05)
+    min_coverage = settings.min_coverage()
+    max_dead = settings.max_dead_letter_rate()
     with warehouse.connect() as con:
         rows = con.execute(
             """
@@ -115,4 +113,43 @@ def analysis_values_are_valid(warehouse: WarehouseResource) -> dg.AssetCheckResu
     )
 
 
-CHECKS = [raw_articles_are_fresh, analysis_coverage, analysis_values_are_valid]
+@dg.asset_check(
+    asset="article_alerts",
+    description=(
+        "No webhook has failed on TICKERPULSE_ALERTS_CHECK_FAILING_RUNS (3) runs or more "
+        "since it last accepted an alert."
+    ),
+)
+def webhooks_are_delivering(
+    warehouse: WarehouseResource, alerting: AlertingResource
+) -> dg.AssetCheckResult:
+    limit = settings.webhook_failing_runs_limit()
+    with warehouse.connect() as con:
+        health = alert_store.webhook_health(con, alerting.max_failed_runs)
+    failing = [h for h in health if h.failing_runs >= limit]
+    table = ["| webhook | last sent | failing runs since | given up |", "|---|---|---|---|"]
+    table += [
+        f"| {h.webhook} | {h.last_sent_at or 'never'} | {h.failing_runs} | {h.given_up} |"
+        for h in health
+    ]
+    return dg.AssetCheckResult(
+        passed=not failing,
+        description=(
+            f"failing on {limit}+ runs: {', '.join(h.webhook for h in failing)}"
+            if failing
+            else f"{len(health)} webhooks, none failing on {limit}+ runs"
+        ),
+        metadata={
+            "failing_webhooks": len(failing),
+            "given_up": sum(h.given_up for h in health),
+            "per_webhook": dg.MetadataValue.md("\n".join(table)),
+        },
+    )
+
+
+CHECKS = [
+    raw_articles_are_fresh,
+    analysis_coverage,
+    analysis_values_are_valid,
+    webhooks_are_delivering,
+]

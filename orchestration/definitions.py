@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.assets.alerts import ALERT_CHECKS, article_alerts, shock_alerts
+from orchestration.assets.alerts import article_alerts, shock_alerts
 from orchestration.assets.analysis import article_analysis
 from orchestration.assets.dbt import dbt_daily_models, dbt_reference_models
 from orchestration.assets.ingest import raw_articles
@@ -30,7 +30,7 @@ def build_defs(**resource_overrides: object) -> dg.Definitions:
     """Definitions with resources from the environment, or the ones given (tests, tools)."""
     return dg.Definitions(
         assets=ASSETS,
-        asset_checks=[*CHECKS, *ALERT_CHECKS],
+        asset_checks=CHECKS,
         jobs=JOBS,
         schedules=SCHEDULES,
         sensors=SENSORS,

@@ -13,17 +13,16 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import httpx
 from dagster_dbt import DbtCliResource
 from pydantic import Field
 
+from orchestration.alerts.dispatch import DeliveryPolicy
 from orchestration.alerts.watchlists import (
     DEFAULT_WATCHLISTS,
     WATCHLISTS_ENV,
     WatchlistConfig,
     load_watchlists,
 )
-from orchestration.alerts.webhooks import webhook_client
 from orchestration.analysis.base import Analyzer
 from orchestration.analysis.batch_api import BatchAPIAnalyzer
 from orchestration.analysis.costs import Budget, PriceTable
@@ -50,6 +49,7 @@ from orchestration.paths import (
     SERVING_ENV,
     project_path,
 )
+from orchestration.settings import env_flag, env_float, env_int_or, env_or
 from orchestration.warehouse import connection as warehouse
 
 
@@ -260,26 +260,14 @@ class AlertingResource(dg.ConfigurableResource):
     def load(self) -> WatchlistConfig:
         return load_watchlists(project_path(self.watchlists_file))
 
-    @property
-    def retry(self) -> RetryPolicy:
-        return RetryPolicy(attempts=self.max_attempts, base_delay_s=self.retry_delay_s)
-
-    def client(self) -> httpx.Client:
-        return webhook_client(self.timeout_s)
-
-
-def _env(name: str, default: object = None) -> object:
-    """An EnvVar when the variable is set (Dagster resolves it, the UI shows only its name)."""
-    return dg.EnvVar(name) if name in os.environ else default
-
-
-def _env_int(name: str, default: int | None) -> object:
-    return dg.EnvVar.int(name) if os.environ.get(name) else default
-
-
-def _env_float(name: str, default: float | None) -> float | None:
-    # EnvVar has no float flavour; these are knobs, not secrets, so reading them is fine.
-    return float(os.environ[name]) if os.environ.get(name) else default
+    def policy(self) -> DeliveryPolicy:
+        return DeliveryPolicy(
+            retry=RetryPolicy(attempts=self.max_attempts, base_delay_s=self.retry_delay_s),
+            timeout_s=self.timeout_s,
+            deadline_s=self.deadline_s,
+            max_failed_runs=self.max_failed_runs,
+            max_age_hours=self.max_age_hours,
+        )
 
 
 def _wait_for_lock(
@@ -317,26 +305,26 @@ def dbt_executable() -> str:
 def build_resources() -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(
-            database_path=_env(DATABASE_ENV, DEFAULT_DATABASE),
-            lock_wait_s=_env_float("TICKERPULSE_DUCKDB_LOCK_WAIT_S", 300.0),
+            database_path=env_or(DATABASE_ENV, DEFAULT_DATABASE),
+            lock_wait_s=env_float("TICKERPULSE_DUCKDB_LOCK_WAIT_S", 300.0),
         ),
-        "serving": ServingResource(directory=_env(SERVING_ENV, DEFAULT_SERVING)),
+        "serving": ServingResource(directory=env_or(SERVING_ENV, DEFAULT_SERVING)),
         "news_sources": NewsSourcesResource(
-            sources_file=_env("TICKERPULSE_SOURCES", DEFAULT_SOURCES),
-            full_text=os.environ.get("TICKERPULSE_FULL_TEXT", "").lower() in {"1", "true", "on"},
+            sources_file=env_or("TICKERPULSE_SOURCES", DEFAULT_SOURCES),
+            full_text=env_flag("TICKERPULSE_FULL_TEXT"),
         ),
         "analyzer": AnalyzerResource(
-            backend=_env("TICKERPULSE_ANALYZER", "auto"),
-            base_url=_env("OPENAI_BASE_URL"),
-            api_key=_env("OPENAI_API_KEY"),
-            model=_env("TICKERPULSE_LLM_MODEL", "gpt-4o-mini"),
-            mode=_env("TICKERPULSE_LLM_MODE", "online"),
-            concurrency=_env_int("TICKERPULSE_LLM_CONCURRENCY", 8),
-            timeout_s=_env_float("TICKERPULSE_LLM_TIMEOUT_S", 60.0),
-            max_retries=_env_int("TICKERPULSE_LLM_MAX_RETRIES", 3),
-            max_requests=_env_int("TICKERPULSE_LLM_MAX_REQUESTS", None),
-            max_tokens=_env_int("TICKERPULSE_LLM_MAX_TOKENS", None),
-            max_cost_usd=_env_float("TICKERPULSE_LLM_MAX_COST_USD", None),
+            backend=env_or("TICKERPULSE_ANALYZER", "auto"),
+            base_url=env_or("OPENAI_BASE_URL"),
+            api_key=env_or("OPENAI_API_KEY"),
+            model=env_or("TICKERPULSE_LLM_MODEL", "gpt-4o-mini"),
+            mode=env_or("TICKERPULSE_LLM_MODE", "online"),
+            concurrency=env_int_or("TICKERPULSE_LLM_CONCURRENCY", 8),
+            timeout_s=env_float("TICKERPULSE_LLM_TIMEOUT_S", 60.0),
+            max_retries=env_int_or("TICKERPULSE_LLM_MAX_RETRIES", 3),
+            max_requests=env_int_or("TICKERPULSE_LLM_MAX_REQUESTS", None),
+            max_tokens=env_int_or("TICKERPULSE_LLM_MAX_TOKENS", None),
+            max_cost_usd=env_float("TICKERPULSE_LLM_MAX_COST_USD", None),
             # Non-secret JSON, read when the definitions load: {"model": [in, out]}.
             prices=json.loads(os.environ["TICKERPULSE_LLM_PRICES"])
             if os.environ.get("TICKERPULSE_LLM_PRICES")
@@ -346,9 +334,9 @@ def build_resources() -> dict[str, object]:
             project_dir=os.fspath(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
         ),
         "alerting": AlertingResource(
-            watchlists_file=_env(WATCHLISTS_ENV, DEFAULT_WATCHLISTS),
-            timeout_s=_env_float("TICKERPULSE_ALERTS_TIMEOUT_S", 10.0),
-            max_failed_runs=_env_int("TICKERPULSE_ALERTS_MAX_FAILED_RUNS", 5),
-            max_age_hours=_env_float("TICKERPULSE_ALERTS_MAX_AGE_HOURS", 72.0),
+            watchlists_file=env_or(WATCHLISTS_ENV, DEFAULT_WATCHLISTS),
+            timeout_s=env_float("TICKERPULSE_ALERTS_TIMEOUT_S", 10.0),
+            max_failed_runs=env_int_or("TICKERPULSE_ALERTS_MAX_FAILED_RUNS", 5),
+            max_age_hours=env_float("TICKERPULSE_ALERTS_MAX_AGE_HOURS", 72.0),
         ),
     }

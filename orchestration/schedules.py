@@ -1,9 +1,8 @@
 """Schedules: today's news every few minutes, the marts once after the close."""
 
-import os
-
 import dagster as dg
 
+from orchestration import settings
 from orchestration.jobs import daily_news_job, ingest_job
 
 
@@ -13,7 +12,7 @@ def _today(context: dg.ScheduleEvaluationContext) -> str:
 
 @dg.schedule(
     job=ingest_job,
-    cron_schedule=os.environ.get("TICKERPULSE_INGEST_CRON", "*/15 * * * *"),
+    cron_schedule=settings.ingest_cron(),
     execution_timezone="UTC",
     description="Fetch and analyse today's news (TICKERPULSE_INGEST_CRON, UTC).",
 )
@@ -26,7 +25,7 @@ def ingest_today(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 
 @dg.schedule(
     job=daily_news_job,
-    cron_schedule=os.environ.get("TICKERPULSE_MARTS_CRON", "30 21 * * 1-5"),
+    cron_schedule=settings.marts_cron(),
     execution_timezone="UTC",
     description="After the US close: the day end to end, to the served marts "
     "(TICKERPULSE_MARTS_CRON, UTC).",

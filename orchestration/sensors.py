@@ -5,12 +5,12 @@ peek at it read-only and carry on from their cursors when a run holds the file.
 """
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 
+from orchestration import settings
 from orchestration.jobs import ingest_job
 from orchestration.news import file_drop, http_state, watch
 from orchestration.news.fetch import http_client
@@ -20,21 +20,10 @@ from orchestration.paths import project_path
 from orchestration.resources import NewsSourcesResource, WarehouseResource
 
 
-def _interval(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
-
-
-def _status(name: str, default: str) -> dg.DefaultSensorStatus:
-    value = (os.environ.get(name) or default).strip().lower()
-    if value not in {"on", "off"}:
-        raise ValueError(f"{name} must be on or off, not {value!r}")
-    return dg.DefaultSensorStatus.RUNNING if value == "on" else dg.DefaultSensorStatus.STOPPED
-
-
 @dg.sensor(
     job=ingest_job,
-    minimum_interval_seconds=_interval("TICKERPULSE_DROP_SENSOR_INTERVAL_S", 60),
-    default_status=_status("TICKERPULSE_DROP_SENSOR", "on"),
+    minimum_interval_seconds=settings.sensor_interval_s("TICKERPULSE_DROP_SENSOR_INTERVAL_S", 60),
+    default_status=settings.sensor_status("TICKERPULSE_DROP_SENSOR", "on"),
     description="A new or changed file in a file_drop folder -> ingest_job for the days "
     "inside it (TICKERPULSE_DROP_SENSOR=on|off, TICKERPULSE_DROP_SENSOR_INTERVAL_S).",
 )
@@ -80,8 +69,8 @@ def _request(run_key: str, first: str, last: str) -> dg.RunRequest:
 
 @dg.sensor(
     job=ingest_job,
-    minimum_interval_seconds=_interval("TICKERPULSE_FEED_SENSOR_INTERVAL_S", 300),
-    default_status=_status("TICKERPULSE_FEED_SENSOR", "off"),
+    minimum_interval_seconds=settings.sensor_interval_s("TICKERPULSE_FEED_SENSOR_INTERVAL_S", 300),
+    default_status=settings.sensor_status("TICKERPULSE_FEED_SENSOR", "off"),
     description="A feed that changed (conditional GET: 304 means no) -> ingest_job for "
     "today (TICKERPULSE_FEED_SENSOR=on|off, TICKERPULSE_FEED_SENSOR_INTERVAL_S).",
 )

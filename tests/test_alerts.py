@@ -38,7 +38,7 @@ from orchestration.alerts.webhooks import (
     webhook_client,
 )
 from orchestration.analysis.schema import ArticleAnalysis
-from orchestration.assets.alerts import webhooks_are_delivering
+from orchestration.checks import webhooks_are_delivering
 from orchestration.news.articles import Article
 from orchestration.news.fetch import RetryPolicy
 from orchestration.partitions import RANGE_END, RANGE_START
@@ -535,7 +535,7 @@ def test_a_down_webhook_never_fails_the_run_and_gets_its_alerts_later(
     feed_path, team_path = "/feed", f"/services/{SECRET}"
     monkeypatch.setenv("TP_TEST_FEED_URL", webhook_server.hook(feed_path))
     monkeypatch.setenv("TP_TEST_SLACK_URL", webhook_server.hook(team_path))
-    monkeypatch.setenv("TICKERPULSE_MAX_WEBHOOK_FAILING_RUNS", "2")
+    monkeypatch.setenv("TICKERPULSE_ALERTS_CHECK_FAILING_RUNS", "2")
     webhook_server.down(team_path)
     pipeline = _copy_of_demo(demo, tmp_path, _WATCH_BAD_NEWS)
     alerting = pipeline.defs.resources["alerting"]
