@@ -5,28 +5,15 @@ from dataclasses import replace
 from datetime import date
 
 import dagster as dg
-import duckdb
-import polars as pl
 
 from orchestration.news import file_drop, http_state
-from orchestration.news.articles import Article
-from orchestration.news.fulltext import FullTextStats, KnownPage
+from orchestration.news.fulltext import FullTextStats
 from orchestration.news.sources import SourceOutcome
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import NewsSourcesResource, WarehouseResource
-from orchestration.warehouse.connection import append_rows, replace_rows
-from orchestration.warehouse.frames import articles_frame, outcomes_frame
-
-# Any row of an article read now is replaced wherever it was (an upsert by article_id; an
-# article whose date moved leaves its old partition). Beyond that, a day loses only rows
-# that every source carrying them has read in full this run and no longer lists: complete
-# API queries and file drops (`replaces_window`). A feed shows only its latest items, so an
-# item that left it stays, with its analysis. docs/sources.md states the rule.
-_REPLACEABLE = (
-    "list_contains(?, article_id) or (partition_date = ? "
-    "and list_has_all(?::varchar[], coalesce(sources, [source])))"
-)
-_PAGE_COLUMNS = {"body_origin": pl.String, "source_text": pl.String, "full_text_error": pl.String}
+from orchestration.warehouse.connection import append_rows
+from orchestration.warehouse.frames import outcomes_frame
+from orchestration.warehouse.landing import known_pages, land_articles, new_items
 
 
 @dg.asset(
@@ -54,17 +41,17 @@ def raw_articles(
     if full_text := news_sources.full_text_sources():
         landing = [a for todays in by_day.values() for a in todays]
         with warehouse.connect() as con:
-            known = _known_pages(con, landing)
+            known = known_pages(con, landing)
         pages = news_sources.extract_full_text(landing, full_text, known)
         outcomes = [_with_pages(o, pages.get(o.source)) for o in outcomes]
     _log_outcomes(context, outcomes)
 
     with warehouse.connect() as con:
-        new_items = _new_items(con, [a for todays in by_day.values() for a in todays])
+        new = new_items(con, [a for todays in by_day.values() for a in todays])
         append_rows(
             con,
             "raw.ingestion_log",
-            outcomes_frame(outcomes, in_window, (days[0], days[-1]), context.run_id, new_items),
+            outcomes_frame(outcomes, in_window, (days[0], days[-1]), context.run_id, new),
         )
         if outcomes and all(o.status == "error" for o in outcomes):
             raise dg.Failure(
@@ -72,15 +59,7 @@ def raw_articles(
                 metadata={"errors": "; ".join(f"{o.source}: {o.message}" for o in outcomes)},
             )
         replacing = [o.source for o in outcomes if o.replaces_window]
-        landed = {}
-        for day, todays in by_day.items():
-            landed[day.isoformat()] = replace_rows(
-                con,
-                "raw.articles",
-                _with_page_columns(articles_frame(todays, context.run_id), todays),
-                _REPLACEABLE,
-                [[a.article_id for a in todays], day, replacing],
-            )
+        landed = land_articles(con, by_day, context.run_id, replacing)
         http_state.save_cache(con, cache)
         for outcome in outcomes:
             if outcome.files:
@@ -100,7 +79,7 @@ def raw_articles(
             # (same canonical URL or content, or a near-duplicate story) folded into it.
             "items_read": sum(o.items for o in outcomes),
             "duplicates_folded": max(sum(o.items for o in outcomes) - len(articles), 0),
-            "new_articles": sum(new_items.values()),
+            "new_articles": sum(new.values()),
             "non_english_articles": sum(
                 a.language not in {"en", "und"} for todays in by_day.values() for a in todays
             ),
@@ -109,7 +88,7 @@ def raw_articles(
             "sources_not_modified": sum(o.status == "not_modified" for o in outcomes),
             "sources_failed": dg.MetadataValue.json(failed),
             **_pages_metadata(pages),
-            "sources": dg.MetadataValue.md(_outcomes_table(outcomes, in_window, new_items)),
+            "sources": dg.MetadataValue.md(_outcomes_table(outcomes, in_window, new)),
         }
     )
 
@@ -120,18 +99,6 @@ def _log_outcomes(context: dg.AssetExecutionContext, outcomes: list[SourceOutcom
             context.log.error(f"source {outcome.source} failed: {outcome.message}")
         elif outcome.status == "partial":
             context.log.warning(f"source {outcome.source}: {outcome.message}")
-
-
-def _new_items(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> Counter[str]:
-    """Per source, how many of the window's articles were not in raw.articles before."""
-    ids = [a.article_id for a in articles]
-    known = {
-        article_id
-        for (article_id,) in con.execute(
-            "select article_id from raw.articles where list_contains(?, article_id)", [ids]
-        ).fetchall()
-    }
-    return Counter(s for a in articles if a.article_id not in known for s in a.sources)
 
 
 def _outcomes_table(
@@ -150,33 +117,11 @@ def _outcomes_table(
     return "\n".join(lines)
 
 
-def _known_pages(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> dict[str, KnownPage]:
-    """What earlier runs found on these articles' pages, so each page is fetched once."""
-    rows = con.execute(
-        "select article_id, case when body_origin = 'page' then body end, source_text, "
-        "full_text_error from raw.articles where list_contains(?, article_id) "
-        "and (body_origin = 'page' or full_text_error is not null)",
-        [[a.article_id for a in articles]],
-    ).fetchall()
-    return {row[0]: KnownPage(*row[1:]) for row in rows}
-
-
 def _with_pages(outcome: SourceOutcome, stats: FullTextStats | None) -> SourceOutcome:
     note = stats.summary() if stats else None
     if note is None:
         return outcome
     return replace(outcome, message="; ".join(m for m in (outcome.message, note) if m))
-
-
-def _with_page_columns(frame: pl.DataFrame, articles: list[Article]) -> pl.DataFrame:
-    values = {
-        "body_origin": [a.body_origin for a in articles],
-        "source_text": [a.source_text for a in articles],
-        "full_text_error": [a.full_text_error for a in articles],
-    }
-    return frame.with_columns(
-        pl.Series(name, values[name], dtype=dtype) for name, dtype in _PAGE_COLUMNS.items()
-    )
 
 
 def _pages_metadata(pages: dict[str, FullTextStats]) -> dict[str, object]:

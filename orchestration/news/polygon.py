@@ -24,7 +24,6 @@ from orchestration.news.fetch import FetchError, RetryPolicy, fetch
 from orchestration.news.normalize import html_to_text
 from orchestration.news.reading import SourceRead
 
-DEFAULT_BASE_URL = "https://api.polygon.io"
 NEWS_PATH = "/v2/reference/news"
 DEFAULT_KEY_ENV = "POLYGON_API_KEY"
 DEFAULT_REQUESTS_PER_MINUTE = 5.0  # the free plan's documented limit
