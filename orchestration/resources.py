@@ -24,10 +24,8 @@ from orchestration.alerts.watchlists import (
     load_watchlists,
 )
 from orchestration.analysis.base import Analyzer
-from orchestration.analysis.batch_api import BatchAPIAnalyzer
-from orchestration.analysis.costs import Budget, PriceTable
-from orchestration.analysis.llm import OpenAICompatibleAnalyzer
-from orchestration.analysis.offline import OfflineAnalyzer
+from orchestration.analysis.cache import AnswerCache
+from orchestration.analysis.factory import AnalyzerConfigError, AnalyzerSettings, build_analyzer
 from orchestration.analysis.tickers import TickerReference
 from orchestration.news.articles import Article
 from orchestration.news.fetch import RetryPolicy, http_client
@@ -191,48 +189,42 @@ class AnalyzerResource(dg.ConfigurableResource):
         default=86_400.0, description="batch mode: give up waiting (articles stay pending)"
     )
 
-    @property
-    def uses_llm(self) -> bool:
-        if self.backend not in {"auto", "offline", "openai"}:
-            raise dg.Failure(
-                f"TICKERPULSE_ANALYZER must be auto, offline or openai, not {self.backend!r}"
-            )
-        return self.backend == "openai" or (
-            self.backend == "auto" and bool(self.api_key or self.base_url)
+    def settings(self) -> AnalyzerSettings:
+        return AnalyzerSettings(
+            backend=self.backend,
+            base_url=self.base_url,
+            api_key=self.api_key,
+            model=self.model,
+            mode=self.mode,
+            timeout_s=self.timeout_s,
+            max_retries=self.max_retries,
+            concurrency=self.concurrency,
+            breaker_threshold=self.breaker_threshold,
+            max_input_tokens=self.max_input_tokens,
+            max_requests=self.max_requests,
+            max_tokens=self.max_tokens,
+            max_cost_usd=self.max_cost_usd,
+            prices={model: (pair[0], pair[1]) for model, pair in (self.prices or {}).items()},
+            batch_poll_s=self.batch_poll_s,
+            batch_wait_s=self.batch_wait_s,
         )
 
     @property
-    def choice(self) -> str:
-        """Why this analyzer, in words for the run's metadata."""
-        if self.uses_llm:
-            return f"LLM endpoint ({self.mode} mode), backend={self.backend}"
-        if self.backend == "offline":
-            return "offline analyzer: TICKERPULSE_ANALYZER=offline"
-        return "offline analyzer: no LLM endpoint configured (OPENAI_API_KEY/OPENAI_BASE_URL)"
+    def uses_llm(self) -> bool:
+        try:
+            return self.settings().uses_llm
+        except AnalyzerConfigError as exc:
+            raise dg.Failure(str(exc)) from exc
 
-    def build(self, reference: TickerReference) -> Analyzer:
-        if not self.uses_llm:
-            return OfflineAnalyzer(reference)
-        if self.mode not in {"online", "batch"}:
-            raise dg.Failure(f"TICKERPULSE_LLM_MODE must be online or batch, not {self.mode!r}")
-        prices = {model: (pair[0], pair[1]) for model, pair in (self.prices or {}).items()}
-        kwargs = {
-            "model": self.model,
-            "base_url": self.base_url,
-            "api_key": self.api_key,
-            "timeout_s": self.timeout_s,
-            "max_retries": self.max_retries,
-            "concurrency": self.concurrency,
-            "max_input_tokens": self.max_input_tokens,
-            "breaker_threshold": self.breaker_threshold,
-            "budget": Budget(self.max_requests, self.max_tokens, self.max_cost_usd),
-            "prices": PriceTable(prices),
-        }
-        if self.mode == "batch":
-            return BatchAPIAnalyzer(
-                reference, poll_s=self.batch_poll_s, wait_s=self.batch_wait_s, **kwargs
-            )
-        return OpenAICompatibleAnalyzer(reference, **kwargs)
+    @property
+    def choice(self) -> str:
+        return self.settings().choice
+
+    def build(self, reference: TickerReference, cache: AnswerCache | None = None) -> Analyzer:
+        try:
+            return build_analyzer(self.settings(), reference, cache)
+        except AnalyzerConfigError as exc:
+            raise dg.Failure(str(exc)) from exc
 
 
 class AlertingResource(dg.ConfigurableResource):

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from orchestration import evaluation
+from orchestration.analysis.base import OneByOne
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
 from orchestration.evaluation.cli import add_eval_command
 from orchestration.warehouse.connection import connect
@@ -22,7 +23,7 @@ CONFUSION = {
 }
 
 
-class FixedAnalyzer:
+class FixedAnalyzer(OneByOne):
     """Says the same about every text: overall bearish, Apple bullish, nothing else."""
 
     name = "fixed"

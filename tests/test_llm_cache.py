@@ -33,7 +33,7 @@ ARTICLES = [
 
 
 def analyse_into(database: Path, base_url: str, flush_every: int) -> OpenAICompatibleAnalyzer:
-    """One run as the asset does it: load the cache, call, save; answers flushed on the way."""
+    """One run as the asset does it: prefetch the cache, call, save; answers flushed on the way."""
     analyzer = OpenAICompatibleAnalyzer(
         default_reference(),
         model="test-model",
@@ -41,14 +41,10 @@ def analyse_into(database: Path, base_url: str, flush_every: int) -> OpenAICompa
         timeout_s=120,
         max_retries=0,
         concurrency=1,  # one answer at a time, so "half way" is well defined
+        cache=AnswerCache(
+            store=functools.partial(warehouse.connect, database), flush_every=flush_every
+        ),
     )
-    with warehouse.connect(database) as con:
-        analyzer.cache = AnswerCache.load(
-            con,
-            [analyzer.cache_key(a) for a in ARTICLES],
-            store=functools.partial(warehouse.connect, database),
-            flush_every=flush_every,
-        )
     analyzer.analyze_many(ARTICLES)
     with warehouse.connect(database) as con:
         analyzer.cache.save(con)

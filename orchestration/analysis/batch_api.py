@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import openai
@@ -65,6 +66,7 @@ class BatchAPIAnalyzer(OpenAICompatibleAnalyzer):
         on_progress: Callable[[int], None] | None = None,
     ) -> BatchResult:
         result = BatchResult()
+        self.cache.prefetch([self.cache_key(a) for a in articles])
         to_send = [a for a in articles if not self._from_cache(a, result)]
         try:
             # Before the budget: requests of an earlier run's batch are already paid for.
@@ -82,6 +84,7 @@ class BatchAPIAnalyzer(OpenAICompatibleAnalyzer):
             )
         if on_progress:
             on_progress(len(articles))
+        result.stats = replace(self.stats)
         return result
 
     def _from_cache(self, article: ArticleText, result: BatchResult) -> bool:

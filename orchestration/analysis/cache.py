@@ -65,7 +65,13 @@ Store = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
 class AnswerCache:
-    """An in-memory view of the cache for one run: load the keys needed, save what is new."""
+    """An in-memory view of the cache for one run: load the keys needed, save what is new.
+
+    An analyzer gets its cache when it is built and prefetches the keys of each batch.
+    `store` opens a short-lived connection for flushes made while calls are in flight, so
+    it must not wait for a lock; `loader` (default: `store`) opens one for prefetching,
+    before any call, where waiting out another process's lock is right.
+    """
 
     def __init__(
         self,
@@ -73,10 +79,12 @@ class AnswerCache:
         store: Store | None = None,
         flush_every: int = 50,
         flush_after_s: float = 10.0,
+        loader: Store | None = None,
     ) -> None:
         self._entries = dict(entries or {})
         self._new: dict[CacheKey, CachedAnswer] = {}
-        self.store = store  # opens a short-lived connection to the warehouse
+        self.store = store
+        self.loader = loader or store
         self.flush_every = max(1, flush_every)
         self.flush_after_s = flush_after_s
         self.written = 0  # answers written this run, by flushes and saves together
@@ -111,6 +119,16 @@ class AnswerCache:
     def unsaved(self) -> int:
         return len(self._new)
 
+    def prefetch(self, keys: Iterable[CacheKey]) -> int:
+        """Read the stored answers for `keys` not in memory yet; returns how many were found."""
+        missing = [key.value for key in keys if key.value not in self._entries]
+        if self.loader is None or not missing:
+            return 0
+        with self.loader() as con:
+            found = _read(con, missing)
+        self._entries.update(found)
+        return len(found)
+
     @classmethod
     def load(
         cls,
@@ -120,13 +138,7 @@ class AnswerCache:
         flush_every: int = 50,
     ) -> AnswerCache:
         """The entries for `keys`; with a `store`, new answers are written as they come."""
-        create_tables(con, LLM_CACHE)
-        rows = con.execute(
-            "select cache_key, content, input_tokens, output_tokens, latency_ms, cost_usd, "
-            f"attempts from {TABLE} where cache_key in (select unnest(?::varchar[]))",
-            [[key.value for key in keys]],
-        ).fetchall()
-        entries = {row[0]: CachedAnswer(*row[1:]) for row in rows}
+        entries = _read(con, [key.value for key in keys])
         return cls(entries, store=store, flush_every=flush_every)
 
     def save(self, con: duckdb.DuckDBPyConnection) -> int:
@@ -158,3 +170,13 @@ class AnswerCache:
         self.written += len(rows)
         self._flushed_at = time.monotonic()
         return self.written
+
+
+def _read(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, CachedAnswer]:
+    create_tables(con, LLM_CACHE)
+    rows = con.execute(
+        "select cache_key, content, input_tokens, output_tokens, latency_ms, cost_usd, "
+        f"attempts from {TABLE} where cache_key in (select unnest(?::varchar[]))",
+        [keys],
+    ).fetchall()
+    return {row[0]: CachedAnswer(*row[1:]) for row in rows}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -26,7 +26,14 @@ from orchestration.analysis.answer import (
     response_format,
     response_schema,
 )
-from orchestration.analysis.base import AnalysisError, BatchResult, CallRecord, Pending, failure_of
+from orchestration.analysis.base import (
+    AnalysisError,
+    BatchResult,
+    CallRecord,
+    Pending,
+    RunStats,
+    failure_of,
+)
 from orchestration.analysis.cache import AnswerCache, CachedAnswer, CacheKey, content_hash
 from orchestration.analysis.costs import Budget, PriceTable
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
@@ -47,24 +54,6 @@ _FORMAT_REJECTED = (
 
 class Deferred(Exception):
     """Not an article's fault: no call was made for it (budget spent, circuit open)."""
-
-
-@dataclass
-class RunStats:
-    """What the run cost; the asset's metadata shows it."""
-
-    requests: int = 0
-    retries: int = 0
-    cache_hits: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    dropped_tickers: int = 0
-    dropped_evidence: int = 0
-    repairs: int = 0  # answers sent back once because they broke JSON or the schema
-    response_format: str = ""  # the strictest output format the endpoint accepted
-    circuit_open: bool = False
-    stopped_because: str | None = None
 
 
 @dataclass
@@ -173,6 +162,7 @@ class OpenAICompatibleAnalyzer:
 
     def analyze(self, article: ArticleText) -> ArticleAnalysis:
         """One article, synchronously; errors propagate (analyze_many turns them into rows)."""
+        self.cache.prefetch([self.cache_key(article)])
         return asyncio.run(self._with_run(lambda run: self._analyze_one(run, article)))[0]
 
     def analyze_many(
@@ -181,7 +171,10 @@ class OpenAICompatibleAnalyzer:
         on_progress: Callable[[int], None] | None = None,
     ) -> BatchResult:
         """Every article ends analysed, failed or pending (never called: budget, breaker)."""
-        return asyncio.run(self._with_run(lambda run: self._gather(run, articles, on_progress)))
+        self.cache.prefetch([self.cache_key(a) for a in articles])
+        result = asyncio.run(self._with_run(lambda run: self._gather(run, articles, on_progress)))
+        result.stats = replace(self.stats)
+        return result
 
     # --- internals --------------------------------------------------------------------------
 

@@ -42,18 +42,15 @@ def article_analysis(
     analyzer: AnalyzerResource,
 ) -> dg.MaterializeResult:
     days = [date.fromisoformat(key) for key in context.partition_keys]
-    engine = None
+    # LLM answers are read before the calls and written as they arrive, each time on a
+    # connection of their own; flushes never wait for a lock inside the event loop.
+    cache = AnswerCache(store=warehouse.connect_now, loader=warehouse.connect)
     with warehouse.connect() as con:
-        engine = analyzer.build(_reference_from(con))
+        engine = analyzer.build(_reference_from(con), cache)
         version = (engine.name, engine.model, engine.prompt_version)
         articles = _articles(con, days)
         # Dead letters of earlier runs: retried until they have failed max_attempts runs.
         dead = _dead_letters(con, days, version)
-        cache = getattr(engine, "cache", None)
-        if cache is not None:
-            keys = [engine.cache_key(a) for _, a in articles]
-            # Answers are written as they arrive, each time on a connection of their own.
-            engine.cache = AnswerCache.load(con, keys, store=warehouse.connect_now)
     resting = {k: f for k, (f, tries) in dead.items() if tries >= analyzer.max_attempts}
     to_analyse = [a for _, a in articles if a.article_id not in resting]
     context.log.info(
@@ -80,7 +77,7 @@ def article_analysis(
     failures = [*batch.failures, *resting.values()]
     day_of = {article.article_id: day for day, article in articles}
     with warehouse.connect() as con:
-        saved = engine.cache.save(con) if cache is not None else 0
+        saved = cache.save(con)
         for day in days:
             params = [day, *version]
             on_day = {k: v for k, v in batch.analyses.items() if day_of[k] == day}
@@ -105,8 +102,8 @@ def article_analysis(
             "dead_letters": len(failures),
             "dead_letters_resting": len(resting),
             "pending": len(batch.pending),
-            "tickers_dropped_not_in_reference": getattr(engine, "dropped_tickers", 0),
-            **_llm_metadata(engine, batch, saved),
+            "tickers_dropped_not_in_reference": batch.stats.dropped_tickers if batch.stats else 0,
+            **_llm_metadata(batch, saved),
             "labels": dg.MetadataValue.json(
                 dict(Counter(a.overall_sentiment_label for a in batch.analyses.values()))
             ),
@@ -122,12 +119,11 @@ def article_analysis(
     )
 
 
-def _llm_metadata(engine: object, batch: BatchResult, saved: int) -> dict[str, object]:
+def _llm_metadata(batch: BatchResult, saved: int) -> dict[str, object]:
     """Calls, cache hits, tokens and cost of an LLM run; nothing for the offline analyzer."""
-    stats = getattr(engine, "stats", None)
-    if stats is None:
+    if batch.stats is None:
         return {}
-    figures = asdict(stats)
+    figures = asdict(batch.stats)
     return {
         "llm_calls": figures["requests"],
         "llm_retries": figures["retries"],

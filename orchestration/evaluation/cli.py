@@ -6,14 +6,14 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
-
-import duckdb
 
 from orchestration import evaluation
 from orchestration.analysis.base import Analyzer
 from orchestration.analysis.cache import AnswerCache
-from orchestration.analysis.tickers import TickerReference, default_reference
+from orchestration.analysis.factory import AnalyzerSettings, build_analyzer
+from orchestration.analysis.tickers import default_reference
 from orchestration.paths import project_path, warehouse_path
 from orchestration.warehouse.connection import connect
 
@@ -55,15 +55,19 @@ def run_eval(args: argparse.Namespace) -> int:
             raise ValueError(
                 f"{database.name}: DuckDB would confuse this catalog with the eval schema"
             )
-        analyzer = build_analyzer(args, default_reference())
+        settings = analyzer_settings(args)
     except (OSError, ValueError) as exc:
         print(f"tickerpulse eval: {exc}", file=sys.stderr)
         return 2
     with connect(database) as con:
+        # The pipeline's LLM answer cache, on this connection: an answer is paid for once.
+        cache = AnswerCache(store=lambda: nullcontext(con))
+        analyzer = build_analyzer(settings, default_reference(), cache)
         for dataset in datasets:
             print(f"\n{dataset.name}: {len(dataset.examples)} {dataset.kind} rows")
             print(f"analyzer {analyzer_id(analyzer)}")
-            result = _evaluate_cached(con, analyzer, dataset)
+            result = evaluation.evaluate(analyzer, dataset, _progress(len(dataset.examples)))
+            cache.save(con)
             earlier = evaluation.list_results(con, dataset.sha256)
             evaluation.store(con, result)
             print(format_report(result, earlier))
@@ -71,51 +75,18 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate_cached(
-    con: duckdb.DuckDBPyConnection, analyzer: Analyzer, dataset: evaluation.Dataset
-) -> evaluation.Result:
-    """Evaluate with the pipeline's LLM answer cache: an answer is paid for once."""
-    cache = getattr(analyzer, "cache", None)
-    if cache is not None:
-        articles = [evaluation.as_article(i, e.text) for i, e in enumerate(dataset.examples)]
-        analyzer.cache = AnswerCache.load(con, [analyzer.cache_key(a) for a in articles])
-    result = evaluation.evaluate(analyzer, dataset, _progress(len(dataset.examples)))
-    if cache is not None:
-        analyzer.cache.save(con)
-    return result
-
-
-def build_analyzer(args: argparse.Namespace, reference: TickerReference) -> Analyzer:
+def analyzer_settings(args: argparse.Namespace) -> AnalyzerSettings:
+    """The command line's analyzer; endpoint and key from the environment, as the pipeline's."""
     if args.analyzer == "offline":
         if args.model or args.prompt_version:
             raise ValueError("--model and --prompt-version apply to --analyzer openai only")
-        from orchestration.analysis.offline import OfflineAnalyzer
-
-        return OfflineAnalyzer(reference)
-    from orchestration.resources import AnalyzerResource
-
+        return AnalyzerSettings(backend="offline")
     # Read at call time, never at import: the CLI runs outside Dagster's EnvVar resolution.
-    resource = AnalyzerResource(
+    return AnalyzerSettings(
         backend="openai",
         model=args.model or "gpt-4o-mini",
         base_url=os.environ.get("OPENAI_BASE_URL") or None,
         api_key=os.environ.get("OPENAI_API_KEY") or None,
-    )
-    if not args.prompt_version:
-        return resource.build(reference)
-    # AnalyzerResource has no prompt_version field yet, so the one knob it lacks is set here.
-    from orchestration.analysis.llm import OpenAICompatibleAnalyzer
-
-    return OpenAICompatibleAnalyzer(
-        reference,
-        model=resource.model,
-        base_url=resource.base_url,
-        api_key=resource.api_key,
-        timeout_s=resource.timeout_s,
-        max_retries=resource.max_retries,
-        concurrency=resource.concurrency,
-        max_input_tokens=resource.max_input_tokens,
-        breaker_threshold=resource.breaker_threshold,
         prompt_version=args.prompt_version,
     )
 
