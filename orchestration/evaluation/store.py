@@ -1,4 +1,4 @@
-"""Every evaluation result kept in the warehouse (eval.results), to compare runs."""
+"""Every evaluation result kept in the warehouse (eval.results, eval.ticker_results)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import json
 import duckdb
 
 from orchestration.evaluation.metrics import Result
+from orchestration.evaluation.ticker_metrics import TickerResult
 
+TOP = 20  # wrong / missed tickers kept per stored result
 DDL = (
     "create schema if not exists eval",
     """create table if not exists eval.results (
@@ -17,25 +19,61 @@ DDL = (
         accuracy double not null, macro_f1 double not null, per_class json not null,
         confusion json not null, entity_not_found integer not null, failed integer not null,
         seconds double not null)""",
+    # Added later: a warehouse made before keeps its rows, which read as zero tokens.
+    "alter table eval.results add column if not exists articles integer default 0",
+    "alter table eval.results add column if not exists input_tokens bigint default 0",
+    "alter table eval.results add column if not exists output_tokens bigint default 0",
+    "alter table eval.results add column if not exists cost_usd double default 0",
+    """create table if not exists eval.ticker_results (
+        run_id varchar not null, min_relevance double not null, evaluated_at timestamp not null,
+        analyzer varchar not null, model varchar not null, prompt_version varchar not null,
+        dataset varchar not null, dataset_sha256 varchar not null, articles integer not null,
+        reference_size integer not null, gold integer not null, gold_outside integer not null,
+        found integer not null, found_outside integer not null, predicted integer not null,
+        extra integer not null, recall double not null, "precision" double not null,
+        extra_per_article double not null, articles_with_gold integer not null,
+        articles_all_found integer not null, articles_exact integer not null,
+        articles_without_gold integer not null, articles_without_gold_clean integer not null,
+        top_wrong json not null, top_missed json not null, top_outside json not null,
+        failed integer not null, seconds double not null, input_tokens bigint not null,
+        output_tokens bigint not null, cost_usd double not null,
+        primary key (run_id, min_relevance))""",
+)
+_RESULT_COLUMNS = (
+    "run_id, evaluated_at, analyzer, model, prompt_version, dataset, dataset_sha256, kind, rows,"
+    " accuracy, macro_f1, per_class, confusion, entity_not_found, failed, seconds, articles,"
+    " input_tokens, output_tokens, cost_usd"
 )
 _LIST_SQL = """
 select evaluated_at, analyzer, model, prompt_version, dataset, dataset_sha256, kind, rows,
-    accuracy, macro_f1, entity_not_found, failed, seconds, run_id
+    accuracy, macro_f1, entity_not_found, failed, seconds, articles, input_tokens,
+    output_tokens, cost_usd, run_id
 from eval.results
 where ? is null or dataset_sha256 = ?
 order by dataset, evaluated_at
 """
+_LIST_TICKERS_SQL = """
+select * exclude (top_wrong, top_missed, top_outside)
+from eval.ticker_results
+where (? is null or dataset_sha256 = ?) and (? is null or min_relevance = ?)
+order by dataset, evaluated_at, min_relevance
+"""
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create or bring up to date the eval tables; safe to run on any earlier warehouse."""
     for statement in DDL:
         con.execute(statement)
 
 
-def store(con: duckdb.DuckDBPyConnection, result: Result) -> None:
+def store(con: duckdb.DuckDBPyConnection, result: Result | TickerResult) -> None:
     ensure_schema(con)
+    if isinstance(result, TickerResult):
+        _store_tickers(con, result)
+        return
+    usage = result.usage
     con.execute(
-        "insert into eval.results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into eval.results ({_RESULT_COLUMNS}) values ({', '.join(['?'] * 20)})",
         [
             result.run_id,
             result.evaluated_at,
@@ -53,15 +91,77 @@ def store(con: duckdb.DuckDBPyConnection, result: Result) -> None:
             result.entity_not_found,
             result.failed,
             result.seconds,
+            usage.articles,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cost_usd,
         ],
     )
+
+
+def _store_tickers(con: duckdb.DuckDBPyConnection, result: TickerResult) -> None:
+    usage = result.usage
+    for f in result.cuts:
+        con.execute(
+            f"insert into eval.ticker_results values ({', '.join(['?'] * 32)})",
+            [
+                result.run_id,
+                f.min_relevance,
+                result.evaluated_at,
+                result.analyzer,
+                result.model,
+                result.prompt_version,
+                result.dataset.name,
+                result.dataset.sha256,
+                f.articles,
+                result.reference_size,
+                f.gold,
+                f.gold_outside,
+                f.found,
+                f.found_outside,
+                f.predicted,
+                f.extra,
+                f.recall,
+                f.precision,
+                f.extra_per_article,
+                f.articles_with_gold,
+                f.articles_all_found,
+                f.articles_exact,
+                f.articles_without_gold,
+                f.articles_without_gold_clean,
+                json.dumps(dict(f.wrong.most_common(TOP))),
+                json.dumps(dict(f.missed.most_common(TOP))),
+                json.dumps(dict(f.outside.most_common(TOP))),
+                result.failed,
+                result.seconds,
+                usage.input_tokens,
+                usage.output_tokens,
+                usage.cost_usd,
+            ],
+        )
 
 
 def list_results(
     con: duckdb.DuckDBPyConnection, dataset_sha256: str | None = None
 ) -> list[dict[str, object]]:
-    """Stored results, oldest first per data set; only one data set's if a hash is given."""
+    """Stored sentiment results, oldest first per data set; one data set's if a hash is given."""
+    return _rows(con, _LIST_SQL, [dataset_sha256, dataset_sha256])
+
+
+def list_ticker_results(
+    con: duckdb.DuckDBPyConnection,
+    dataset_sha256: str | None = None,
+    min_relevance: float | None = None,
+) -> list[dict[str, object]]:
+    """Stored ticker results (one row per run and cut-off), oldest first per data set."""
+    params = [dataset_sha256, dataset_sha256, min_relevance, min_relevance]
+    return _rows(con, _LIST_TICKERS_SQL, params)
+
+
+def _rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object]
+) -> list[dict[str, object]]:
     ensure_schema(con)
-    cursor = con.execute(_LIST_SQL, [dataset_sha256, dataset_sha256])
+    cursor = con.execute(sql, params)
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
