@@ -143,7 +143,7 @@ def _examples(
     if not text:
         raise fail(f"no text in {columns.text!r}", _sentiment_columns(kind, columns))
     if kind == "headlines":
-        return [Example(text, _gold(values, columns, numeric, False, fail, ""))]
+        return [Example(text, _gold(values, columns, numeric, kind, fail))]
     nested = values.get(columns.entities)
     if columns.entity not in values and isinstance(nested, list):
         return [
@@ -152,7 +152,7 @@ def _examples(
     entity = _text(values.get(columns.entity))
     if not entity:
         raise fail(f"no entity in {columns.entity!r}", _sentiment_columns(kind, columns))
-    return [Example(text, _gold(values, columns, numeric, True, fail, ""), entity)]
+    return [Example(text, _gold(values, columns, numeric, kind, fail), entity)]
 
 
 def _nested_entity(
@@ -165,13 +165,14 @@ def _nested_entity(
     entity = next((_text(item[n]) for n in names if _text(item.get(n))), "")
     if not entity:
         raise fail(f"{where} has no {'/'.join(dict.fromkeys(names))}", [columns.entities])
-    return Example(text, _gold(item, columns, numeric, True, fail, f"{where}: "), entity)
+    return Example(text, _gold(item, columns, numeric, "entities", fail, f"{where}: "), entity)
 
 
-def _gold(values, columns: Columns, numeric: str | None, scored: bool, fail, where: str) -> str:
+def _gold(values, columns: Columns, numeric: str | None, kind: str, fail, where: str = "") -> str:
     """The three-class label from a label column, or (entity sets) from a score in [-1, 1]."""
     label, score = values.get(columns.label), values.get(columns.score)
-    expected = [columns.label] + ([columns.score] if scored else [])
+    scored = kind == "entities"
+    expected = _sentiment_columns(kind, columns)
     try:
         if label not in (None, ""):
             return normalise_label(label, numeric)
@@ -179,7 +180,8 @@ def _gold(values, columns: Columns, numeric: str | None, scored: bool, fail, whe
             return score_label(float(score))
     except (TypeError, ValueError) as exc:
         raise fail(f"{where}{exc}", expected) from None
-    raise fail(f"{where}no {' or '.join(repr(c) for c in expected)}", expected)
+    wanted = [columns.label] + ([columns.score] if scored else [])
+    raise fail(f"{where}no {' or '.join(repr(c) for c in wanted)}", expected)
 
 
 def _ticker_example(values: dict[str, object], columns: Columns, fail) -> Example:
