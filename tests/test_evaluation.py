@@ -216,6 +216,16 @@ def test_ticker_figures_match_a_hand_counted_set():
     )
 
 
+def test_ticker_figures_are_also_given_per_category():
+    dataset = evaluation.load_dataset(EVAL / "tickers_tiny.jsonl")
+    [groups] = evaluation.evaluate_tickers(TitleTickers(), dataset).by_category
+    pair, rest = groups["pair"], groups["rest"]
+    assert (pair.articles, pair.gold, pair.found, pair.predicted, pair.extra) == (2, 3, 2, 4, 1)
+    assert (pair.recall, pair.precision, pair.extra_per_article) == (2 / 3, 3 / 4, 1 / 2)
+    assert (rest.articles, rest.gold, rest.found, rest.predicted, rest.extra) == (3, 2, 2, 3, 1)
+    assert (rest.recall, rest.precision) == (1.0, 2 / 3)
+
+
 def test_gold_tickers_are_read_from_lists_and_separated_strings():
     assert evaluation.parse_tickers(["aapl", "$MSFT", "AAPL"]) == ("AAPL", "MSFT")
     assert evaluation.parse_tickers("AAPL| BRK-B") == ("AAPL", "BRK-B")
@@ -372,6 +382,21 @@ def test_the_eval_command_reports_ticker_figures_stores_and_compares(tmp_path, c
         ).fetchall()
     assert [cut for cut, *_ in stored] == [0.0, 0.0, 0.5, 0.5]
     assert all(recall == pytest.approx(found / gold) for _, found, gold, recall in stored)
+
+
+def test_the_details_file_gives_each_articles_gold_reported_missed_and_extra(tmp_path, capsys):
+    details = tmp_path / "details.jsonl"
+    argv = ["--details", str(details), "--database", str(tmp_path / "warehouse.duckdb")]
+    assert run_cli(str(EVAL / "tickers_tiny.jsonl"), *argv) == 0
+    assert f"per-article details in {details}" in capsys.readouterr().out
+    rows = [json.loads(line) for line in details.open()]
+    assert [r["id"] for r in rows] == ["first", "line 2", "line 3", "line 4", "line 5"]
+    assert [r["category"] for r in rows] == ["pair", "pair", "rest", "rest", "rest"]
+    assert rows[1]["gold"] == ["NVDA"] and rows[1]["gold_outside"] == ["ZZZQ"]
+    for row in rows:
+        reported = {evaluation.canonical(s) for s in row["reported"]}
+        assert row["missed"] == sorted(set(row["gold"]) - reported)
+        assert row["extra"] == sorted(reported - set(row["gold"]) - set(row["gold_outside"]))
 
 
 def test_min_relevance_is_refused_for_sentiment_sets(tmp_path, capsys):

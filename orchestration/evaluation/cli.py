@@ -15,7 +15,12 @@ from orchestration.analysis.base import Analyzer
 from orchestration.analysis.cache import AnswerCache
 from orchestration.analysis.tickers import TickerReference, default_reference
 from orchestration.evaluation.reading import Columns
-from orchestration.evaluation.report import analyzer_id, format_report, format_ticker_report
+from orchestration.evaluation.report import (
+    analyzer_id,
+    format_report,
+    format_ticker_report,
+    write_details,
+)
 from orchestration.paths import project_path, warehouse_path
 from orchestration.warehouse import connect
 
@@ -51,6 +56,12 @@ def add_eval_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         metavar="R",
         help="tickers: also report the figures counting only tickers with relevance >= R",
     )
+    parser.add_argument(
+        "--details",
+        type=Path,
+        metavar="PATH",
+        help="tickers: write each article's gold, reported, missed and extra tickers (JSONL)",
+    )
     parser.add_argument("--encoding", default="utf-8", help="of the files (default utf-8)")
     columns = parser.add_argument_group("column names (when a set calls them otherwise)")
     for role, default in COLUMN_ROLES.items():
@@ -78,8 +89,12 @@ def run_eval(args: argparse.Namespace) -> int:
             )
             for path in args.data
         ]
-        if args.min_relevance is not None and any(d.kind != "tickers" for d in datasets):
-            raise ValueError("--min-relevance applies to ticker sets (--kind tickers) only")
+        for option in ("min_relevance", "details"):
+            if getattr(args, option) is not None and any(d.kind != "tickers" for d in datasets):
+                flag = "--" + option.replace("_", "-")
+                raise ValueError(f"{flag} applies to ticker sets (--kind tickers) only")
+        if args.details is not None and len(datasets) > 1:
+            raise ValueError("--details takes one data set at a time")
         if database.stem == "eval":
             raise ValueError(
                 f"{database.name}: DuckDB would confuse this catalog with the eval schema"
@@ -97,6 +112,9 @@ def run_eval(args: argparse.Namespace) -> int:
                 result = _evaluate_cached(con, analyzer, dataset, args.min_relevance)
                 earlier = evaluation.list_ticker_results(con, dataset.sha256)
                 report = format_ticker_report(result, earlier)
+                if args.details is not None:
+                    write_details(result, args.details)
+                    report += f"\nper-article details in {args.details}"
                 tables.add("eval.ticker_results")
             else:
                 result = _evaluate_cached(con, analyzer, dataset)

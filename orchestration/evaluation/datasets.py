@@ -39,6 +39,8 @@ class Example:
     title: str = ""  # when given, `text` is the body
     published_at: str | None = None
     note: str | None = None
+    category: str | None = None
+    row_id: str = ""  # the row's `id`, else its line in the file
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _examples(
         return RowError(path, record.line, problem, expected, found)
 
     if kind == "tickers":
-        return [_ticker_example(values, columns, fail)]
+        return [_ticker_example(values, columns, fail, record.line)]
     text = _text(values.get(columns.text))
     if not text:
         raise fail(f"no text in {columns.text!r}", _sentiment_columns(kind, columns))
@@ -184,7 +186,7 @@ def _gold(values, columns: Columns, numeric: str | None, kind: str, fail, where:
     raise fail(f"{where}no {' or '.join(repr(c) for c in wanted)}", expected)
 
 
-def _ticker_example(values: dict[str, object], columns: Columns, fail) -> Example:
+def _ticker_example(values: dict[str, object], columns: Columns, fail, line: int) -> Example:
     expected = [f"{columns.text} or {columns.title} + {columns.body}", columns.tickers]
     title, body = _text(values.get(columns.title)), _text(values.get(columns.body))
     text = _text(values.get(columns.text))
@@ -203,6 +205,8 @@ def _ticker_example(values: dict[str, object], columns: Columns, fail) -> Exampl
         title=title,
         published_at=_text(values.get(columns.published_at)) or None,
         note=_text(values.get(columns.note)) or None,
+        category=_text(values.get(columns.category)) or None,
+        row_id=_text(values.get(columns.id)) or f"line {line}",
     )
 
 

@@ -25,6 +25,8 @@ class Columns:
     entities: str = "entities"  # a nested list of {entity/name/ticker, label or score}
     published_at: str = "published_at"
     note: str = "note"
+    category: str = "category"  # ticker sets: figures are also given per category
+    id: str = "id"
 
     @classmethod
     def mapped(cls, **names: str | None) -> Columns:

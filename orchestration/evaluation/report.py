@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 
 from orchestration import evaluation
 from orchestration.analysis.base import Analyzer
@@ -92,6 +94,7 @@ def format_ticker_report(result: TickerResult, earlier: list[dict[str, object]])
         ),
     ]
     lines += [f"{name:<36}" + "".join(f"{cell(f):>18}" for f in cuts) for name, cell in rows]
+    lines += _category_table(result)
     first = cuts[0]
     lines += [
         "",
@@ -128,6 +131,47 @@ def format_ticker_report(result: TickerResult, earlier: list[dict[str, object]])
             f" ({now.extra_per_article - row['extra_per_article']:+.3f})"
         )
     return "\n".join(lines)
+
+
+def _category_table(result: TickerResult) -> list[str]:
+    """Recall, precision and extras per category of the set (a `category` column)."""
+    if not result.by_category or not result.by_category[0]:
+        return []
+    columns = "".join(f"{'recall':>9}{'precision':>10}{'extra/art':>10}" for _ in result.cuts)
+    lines = ["", "per category: " + " | ".join(_cut_name(f) for f in result.cuts)]
+    lines.append(f"  {'category':<14}{'articles':>8}{columns}")
+    for category, first in result.by_category[0].items():
+        cells = "".join(
+            f"{_rate(f.recall, f.gold):>9}{_rate(f.precision, f.predicted):>10}"
+            f"{f.extra_per_article:>10.3f}"
+            for f in (cut[category] for cut in result.by_category)
+        )
+        lines.append(f"  {category:<14}{first.articles:>8}{cells}")
+    return lines
+
+
+def write_details(result: TickerResult, path: Path) -> None:
+    """One JSON line per article: gold, what was reported (with relevance), missed, extra."""
+    with path.open("w", encoding="utf-8") as fh:
+        for example, outcome, reported in zip(
+            result.dataset.examples, result.outcomes, result.predicted, strict=True
+        ):
+            row = {
+                "id": example.row_id,
+                "category": example.category,
+                "title": example.title,
+                "note": example.note,
+                "gold": sorted(outcome.gold),
+                "gold_outside": sorted(outcome.gold_outside),
+                "reported": reported,
+                "missed": sorted(outcome.missed),
+                "extra": sorted(outcome.extra),
+            }
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _rate(value: float, denominator: int) -> str:
+    return f"{value:.3f}" if denominator else "-"
 
 
 def _cut_name(figures: TickerFigures) -> str:

@@ -35,6 +35,7 @@ DDL = (
         articles_all_found integer not null, articles_exact integer not null,
         articles_without_gold integer not null, articles_without_gold_clean integer not null,
         top_wrong json not null, top_missed json not null, top_outside json not null,
+        by_category json not null,
         failed integer not null, seconds double not null, input_tokens bigint not null,
         output_tokens bigint not null, cost_usd double not null,
         primary key (run_id, min_relevance))""",
@@ -53,7 +54,7 @@ where ? is null or dataset_sha256 = ?
 order by dataset, evaluated_at
 """
 _LIST_TICKERS_SQL = """
-select * exclude (top_wrong, top_missed, top_outside)
+select * exclude (top_wrong, top_missed, top_outside, by_category)
 from eval.ticker_results
 where (? is null or dataset_sha256 = ?) and (? is null or min_relevance = ?)
 order by dataset, evaluated_at, min_relevance
@@ -101,9 +102,18 @@ def store(con: duckdb.DuckDBPyConnection, result: Result | TickerResult) -> None
 
 def _store_tickers(con: duckdb.DuckDBPyConnection, result: TickerResult) -> None:
     usage = result.usage
-    for f in result.cuts:
+    for f, categories in zip(result.cuts, result.by_category, strict=True):
+        by_category = {
+            name: {
+                "articles": c.articles,
+                "recall": c.recall,
+                "precision": c.precision,
+                "extra_per_article": c.extra_per_article,
+            }
+            for name, c in categories.items()
+        }
         con.execute(
-            f"insert into eval.ticker_results values ({', '.join(['?'] * 32)})",
+            f"insert into eval.ticker_results values ({', '.join(['?'] * 33)})",
             [
                 result.run_id,
                 f.min_relevance,
@@ -132,6 +142,7 @@ def _store_tickers(con: duckdb.DuckDBPyConnection, result: TickerResult) -> None
                 json.dumps(dict(f.wrong.most_common(TOP))),
                 json.dumps(dict(f.missed.most_common(TOP))),
                 json.dumps(dict(f.outside.most_common(TOP))),
+                json.dumps(by_category),
                 result.failed,
                 result.seconds,
                 usage.input_tokens,

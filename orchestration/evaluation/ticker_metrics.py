@@ -102,7 +102,9 @@ class TickerResult:
     model: str
     prompt_version: str
     cuts: list[TickerFigures]  # all tickers first, then the --min-relevance cut if any
-    outcomes: list[ArticleOutcome]
+    outcomes: list[ArticleOutcome]  # per example, all tickers
+    by_category: list[dict[str, TickerFigures]]  # per cut; empty when the set has none
+    predicted: list[dict[str, float]]  # per example: every reported symbol -> relevance
     reference_size: int
     failed: int = 0
     seconds: float = 0.0
@@ -153,6 +155,7 @@ def evaluate_tickers(
         ]
         for cut in cuts
     ]
+    categories = [e.category for e in dataset.examples]
     return TickerResult(
         dataset=dataset,
         analyzer=analyzer.name,
@@ -160,8 +163,25 @@ def evaluate_tickers(
         prompt_version=analyzer.prompt_version,
         cuts=[figures_at(o, cut) for o, cut in zip(outcomes_per_cut, cuts, strict=True)],
         outcomes=outcomes_per_cut[0],
+        by_category=[
+            _per_category(o, categories, cut) for o, cut in zip(outcomes_per_cut, cuts, strict=True)
+        ],
+        predicted=[
+            {t.ticker: t.relevance_score for t in a.tickers} if a else {} for a in run.analyses
+        ],
         reference_size=len(reference),
         failed=run.failed,
         seconds=run.seconds,
         usage=run.usage,
     )
+
+
+def _per_category(
+    outcomes: list[ArticleOutcome], categories: list[str | None], min_relevance: float
+) -> dict[str, TickerFigures]:
+    if not any(categories):
+        return {}
+    grouped: dict[str, TickerFigures] = {}
+    for outcome, category in zip(outcomes, categories, strict=True):
+        grouped.setdefault(category or "(none)", TickerFigures(min_relevance)).add(outcome)
+    return dict(sorted(grouped.items()))
