@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ LABEL_SPELLINGS = {
     "positive": "positive", "pos": "positive", "bullish": "positive",
     "somewhat-bullish": "positive", "+1": "positive",
 }  # fmt: skip
+Fail = Callable[[str, list[str]], RowError]  # a row's error, given problem and columns
 # Digit labels mean different things in different sets, so they need a named mapping.
 NUMERIC_MAPPINGS = {
     "zeroshot": {"0": "negative", "1": "positive", "2": "neutral"},  # Twitter Fin. News
@@ -158,7 +160,7 @@ def _examples(
 
 
 def _nested_entity(
-    text: str, item: object, index: int, columns: Columns, numeric: str | None, fail
+    text: str, item: object, index: int, columns: Columns, numeric: str | None, fail: Fail
 ) -> Example:
     where = f"{columns.entities}[{index}]"
     if not isinstance(item, dict):
@@ -170,7 +172,14 @@ def _nested_entity(
     return Example(text, _gold(item, columns, numeric, "entities", fail, f"{where}: "), entity)
 
 
-def _gold(values, columns: Columns, numeric: str | None, kind: str, fail, where: str = "") -> str:
+def _gold(
+    values: dict[str, object],
+    columns: Columns,
+    numeric: str | None,
+    kind: str,
+    fail: Fail,
+    where: str = "",
+) -> str:
     """The three-class label from a label column, or (entity sets) from a score in [-1, 1]."""
     label, score = values.get(columns.label), values.get(columns.score)
     scored = kind == "entities"
@@ -186,7 +195,7 @@ def _gold(values, columns: Columns, numeric: str | None, kind: str, fail, where:
     raise fail(f"{where}no {' or '.join(repr(c) for c in wanted)}", expected)
 
 
-def _ticker_example(values: dict[str, object], columns: Columns, fail, line: int) -> Example:
+def _ticker_example(values: dict[str, object], columns: Columns, fail: Fail, line: int) -> Example:
     expected = [f"{columns.text} or {columns.title} + {columns.body}", columns.tickers]
     title, body = _text(values.get(columns.title)), _text(values.get(columns.body))
     text = _text(values.get(columns.text))
