@@ -226,6 +226,12 @@ def test_ticker_figures_are_also_given_per_category():
     assert (rest.recall, rest.precision) == (1.0, 2 / 3)
 
 
+def test_a_relevance_cut_at_zero_is_the_all_tickers_figure_once():
+    dataset = evaluation.load_dataset(EVAL / "tickers_tiny.jsonl")
+    [every] = evaluation.evaluate_tickers(TitleTickers(), dataset, min_relevance=0.0).cuts
+    assert (every.min_relevance, every.predicted) == (0.0, 7)
+
+
 def test_gold_tickers_are_read_from_lists_and_separated_strings():
     assert evaluation.parse_tickers(["aapl", "$MSFT", "AAPL"]) == ("AAPL", "MSFT")
     assert evaluation.parse_tickers("AAPL| BRK-B") == ("AAPL", "BRK-B")

@@ -103,7 +103,7 @@ def run_eval(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"tickerpulse eval: {exc}", file=sys.stderr)
         return 2
-    tables = set()
+    tables: set[str] = set()
     with connect(database) as con:
         for dataset in datasets:
             print(f"\n{dataset.name}: {len(dataset.examples)} {dataset.kind} rows")

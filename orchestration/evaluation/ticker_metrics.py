@@ -147,7 +147,7 @@ def evaluate_tickers(
     """Run the analyzer over a ticker set; figures for all tickers and at the relevance cut."""
     reference = reference or default_reference()
     run = run_analyzer(analyzer, dataset, on_progress)
-    cuts = [0.0] if min_relevance is None else [0.0, min_relevance]
+    cuts = [0.0, min_relevance] if min_relevance else [0.0]  # a cut at 0 is all tickers
     outcomes_per_cut = [
         [
             outcome_of(e.tickers, predicted_tickers(a, cut), reference)
