@@ -198,6 +198,7 @@ def test_ticker_figures_match_a_hand_counted_set():
     assert (every.gold, every.gold_outside, every.found_outside) == (5, 1, 1)
     assert (every.found, every.predicted, every.extra) == (4, 7, 2)
     assert every.recall == pytest.approx(4 / 5)
+    assert every.recall_all == pytest.approx(5 / 6)  # ZZZQ found too
     assert every.precision == pytest.approx(5 / 7)  # ZZZQ is gold, so not an extra
     assert every.extra_per_article == pytest.approx(2 / 5)
     assert (every.articles_all_found, every.articles_with_gold) == (2, 3)

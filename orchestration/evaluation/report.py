@@ -79,6 +79,7 @@ def format_ticker_report(result: TickerResult, earlier: list[dict[str, object]])
     ]
     rows = [
         ("recall (gold in the reference)", lambda f: f"{f.recall:.4f}"),
+        ("recall (all gold)", lambda f: f"{f.recall_all:.4f}"),
         ("precision", lambda f: f"{f.precision:.4f}"),
         ("extra tickers per article", lambda f: f"{f.extra_per_article:.3f}"),
         ("gold found / gold in the reference", lambda f: f"{f.found}/{f.gold}"),

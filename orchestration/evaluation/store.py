@@ -30,7 +30,8 @@ DDL = (
         dataset varchar not null, dataset_sha256 varchar not null, articles integer not null,
         reference_size integer not null, gold integer not null, gold_outside integer not null,
         found integer not null, found_outside integer not null, predicted integer not null,
-        extra integer not null, recall double not null, "precision" double not null,
+        extra integer not null, recall double not null, recall_all double not null,
+        "precision" double not null,
         extra_per_article double not null, articles_with_gold integer not null,
         articles_all_found integer not null, articles_exact integer not null,
         articles_without_gold integer not null, articles_without_gold_clean integer not null,
@@ -113,7 +114,7 @@ def _store_tickers(con: duckdb.DuckDBPyConnection, result: TickerResult) -> None
             for name, c in categories.items()
         }
         con.execute(
-            f"insert into eval.ticker_results values ({', '.join(['?'] * 33)})",
+            f"insert into eval.ticker_results values ({', '.join(['?'] * 34)})",
             [
                 result.run_id,
                 f.min_relevance,
@@ -132,6 +133,7 @@ def _store_tickers(con: duckdb.DuckDBPyConnection, result: TickerResult) -> None
                 f.predicted,
                 f.extra,
                 f.recall,
+                f.recall_all,
                 f.precision,
                 f.extra_per_article,
                 f.articles_with_gold,

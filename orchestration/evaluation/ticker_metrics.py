@@ -67,6 +67,12 @@ class TickerFigures:
         return self.found / self.gold if self.gold else 0.0
 
     @property
+    def recall_all(self) -> float:
+        """Recall over every gold ticker: comparable across references of different sizes."""
+        everything = self.gold + self.gold_outside
+        return (self.found + self.found_outside) / everything if everything else 0.0
+
+    @property
     def precision(self) -> float:
         correct = self.predicted - self.extra
         return correct / self.predicted if self.predicted else 0.0
