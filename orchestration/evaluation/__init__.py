@@ -1,7 +1,8 @@
 """Evaluate any analyzer on labelled sets, and keep every result in DuckDB to compare.
 
 Plain Python, no Dagster. Headline sets score the article's overall sentiment; entity
-sets score the named company's ticker sentiment. Scores become three classes on our scale.
+sets score the named company's ticker sentiment (scores become three classes on our
+scale); ticker sets score which companies an article is found to be about.
 `tickerpulse eval` (cli.py) is the command line over these modules.
 """
 
@@ -16,6 +17,7 @@ from orchestration.evaluation.datasets import (
     as_article,
     load_dataset,
     normalise_label,
+    parse_tickers,
     score_label,
 )
 from orchestration.evaluation.metrics import (
@@ -26,7 +28,15 @@ from orchestration.evaluation.metrics import (
     macro_f1,
     per_class,
 )
-from orchestration.evaluation.store import ensure_schema, list_results, store
+from orchestration.evaluation.reading import Columns, RowError
+from orchestration.evaluation.running import Usage
+from orchestration.evaluation.store import ensure_schema, list_results, list_ticker_results, store
+from orchestration.evaluation.ticker_metrics import (
+    TickerFigures,
+    TickerResult,
+    canonical,
+    evaluate_tickers,
+)
 
 __all__ = [
     "CLASSES",
@@ -34,18 +44,27 @@ __all__ = [
     "LABEL_SPELLINGS",
     "NUMERIC_MAPPINGS",
     "THRESHOLD",
+    "Columns",
     "Dataset",
     "Example",
     "Result",
+    "RowError",
+    "TickerFigures",
+    "TickerResult",
+    "Usage",
     "accuracy",
     "as_article",
+    "canonical",
     "confusion_of",
     "ensure_schema",
     "evaluate",
+    "evaluate_tickers",
     "list_results",
+    "list_ticker_results",
     "load_dataset",
     "macro_f1",
     "normalise_label",
+    "parse_tickers",
     "per_class",
     "score_label",
     "store",

@@ -14,10 +14,22 @@ from orchestration.analysis.base import Analyzer
 from orchestration.analysis.cache import AnswerCache
 from orchestration.analysis.factory import AnalyzerSettings, build_analyzer
 from orchestration.analysis.tickers import default_reference
+from orchestration.evaluation.reading import Columns
+from orchestration.evaluation.report import (
+    analyzer_id,
+    format_report,
+    format_ticker_report,
+    write_details,
+)
 from orchestration.paths import project_path, warehouse_path
 from orchestration.warehouse.connection import connect
 
 _PROGRESS_EVERY = 100
+# The roles a --<role>-column option renames; `entity` also names the key inside a nested list.
+COLUMN_ROLES = {
+    role: getattr(Columns(), role)
+    for role in ("text", "title", "body", "label", "score", "entity", "tickers")
+}
 
 
 def add_eval_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -38,6 +50,22 @@ def add_eval_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         choices=sorted(evaluation.NUMERIC_MAPPINGS),
         help="what digit labels mean: zeroshot 0/1/2 = neg/pos/neu, ordinal = neg/neu/pos",
     )
+    parser.add_argument(
+        "--min-relevance",
+        type=float,
+        metavar="R",
+        help="tickers: also report the figures counting only tickers with relevance >= R",
+    )
+    parser.add_argument(
+        "--details",
+        type=Path,
+        metavar="PATH",
+        help="tickers: write each article's gold, reported, missed and extra tickers (JSONL)",
+    )
+    parser.add_argument("--encoding", default="utf-8", help="of the files (default utf-8)")
+    columns = parser.add_argument_group("column names (when a set calls them otherwise)")
+    for role, default in COLUMN_ROLES.items():
+        columns.add_argument(f"--{role}-column", metavar="NAME", help=f"default {default!r}")
     parser.add_argument("--database", help="DuckDB file (default: TICKERPULSE_DUCKDB_PATH)")
     parser.set_defaults(handler=run_eval)
     return parser
@@ -47,10 +75,26 @@ def run_eval(args: argparse.Namespace) -> int:
     """Evaluate, print the report and store each result; 2 on bad input."""
     database = project_path(args.database) if args.database else warehouse_path()
     try:
+        if args.min_relevance is not None and not 0 <= args.min_relevance <= 1:
+            raise ValueError("--min-relevance is a relevance score in [0, 1]")
+        columns = Columns.mapped(**{r: getattr(args, f"{r}_column") for r in COLUMN_ROLES})
         datasets = [
-            evaluation.load_dataset(path, args.kind, args.numeric_labels, args.limit)
+            evaluation.load_dataset(
+                path,
+                args.kind,
+                args.numeric_labels,
+                args.limit,
+                encoding=args.encoding,
+                columns=columns,
+            )
             for path in args.data
         ]
+        for option in ("min_relevance", "details"):
+            if getattr(args, option) is not None and any(d.kind != "tickers" for d in datasets):
+                flag = "--" + option.replace("_", "-")
+                raise ValueError(f"{flag} applies to ticker sets (--kind tickers) only")
+        if args.details is not None and len(datasets) > 1:
+            raise ValueError("--details takes one data set at a time")
         if database.stem == "eval":
             raise ValueError(
                 f"{database.name}: DuckDB would confuse this catalog with the eval schema"
@@ -59,6 +103,7 @@ def run_eval(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"tickerpulse eval: {exc}", file=sys.stderr)
         return 2
+    tables: set[str] = set()
     with connect(database) as con:
         # The pipeline's LLM answer cache, on this connection: an answer is paid for once.
         cache = AnswerCache(store=lambda: nullcontext(con))
@@ -66,13 +111,33 @@ def run_eval(args: argparse.Namespace) -> int:
         for dataset in datasets:
             print(f"\n{dataset.name}: {len(dataset.examples)} {dataset.kind} rows")
             print(f"analyzer {analyzer_id(analyzer)}")
-            result = evaluation.evaluate(analyzer, dataset, _progress(len(dataset.examples)))
+            if dataset.kind == "tickers":
+                result = _evaluate(analyzer, dataset, args.min_relevance)
+                earlier = evaluation.list_ticker_results(con, dataset.sha256)
+                report = format_ticker_report(result, earlier)
+                if args.details is not None:
+                    write_details(result, args.details)
+                    report += f"\nper-article details in {args.details}"
+                tables.add("eval.ticker_results")
+            else:
+                result = _evaluate(analyzer, dataset)
+                earlier = evaluation.list_results(con, dataset.sha256)
+                report = format_report(result, earlier)
+                tables.add("eval.results")
             cache.save(con)
-            earlier = evaluation.list_results(con, dataset.sha256)
             evaluation.store(con, result)
-            print(format_report(result, earlier))
-    print(f"\nstored in {database} (table eval.results)")
+            print(report)
+    print(f"\nstored in {database} (table {', '.join(sorted(tables))})")
     return 0
+
+
+def _evaluate(
+    analyzer: Analyzer, dataset: evaluation.Dataset, min_relevance: float | None = None
+) -> evaluation.Result | evaluation.TickerResult:
+    progress = _progress(len(dataset.articles()[0]))
+    if dataset.kind == "tickers":
+        return evaluation.evaluate_tickers(analyzer, dataset, min_relevance, progress)
+    return evaluation.evaluate(analyzer, dataset, progress)
 
 
 def analyzer_settings(args: argparse.Namespace) -> AnalyzerSettings:
@@ -89,47 +154,6 @@ def analyzer_settings(args: argparse.Namespace) -> AnalyzerSettings:
         api_key=os.environ.get("OPENAI_API_KEY") or None,
         prompt_version=args.prompt_version,
     )
-
-
-def analyzer_id(analyzer: Analyzer) -> str:
-    return f"{analyzer.name}/{analyzer.model}/{analyzer.prompt_version}"
-
-
-def format_report(result: evaluation.Result, earlier: list[dict[str, object]]) -> str:
-    """Headline figures, confusion matrix, per-class table and earlier runs on the same rows."""
-    lines = [
-        f"accuracy {result.accuracy:.4f}   macro-F1 {result.macro_f1:.4f}   "
-        f"rows {result.rows}   {result.seconds:.1f}s",
-    ]
-    if result.dataset.kind == "entities":
-        lines.append(f"entity not found (predicted neutral): {result.entity_not_found}")
-    if result.failed:
-        lines.append(f"analysis failed (predicted neutral): {result.failed}")
-    lines += ["", "confusion (rows gold, columns predicted)"]
-    lines.append(f"{'':<10}" + "".join(f"{c:>10}" for c in evaluation.CLASSES))
-    for gold in evaluation.CLASSES:
-        counts = "".join(f"{result.confusion[gold][p]:>10}" for p in evaluation.CLASSES)
-        lines.append(f"{gold:<10}{counts}")
-    lines += ["", f"{'class':<10}{'precision':>10}{'recall':>10}{'F1':>10}{'support':>10}"]
-    for name, f in result.per_class.items():
-        lines.append(
-            f"{name:<10}{f['precision']:>10.4f}{f['recall']:>10.4f}{f['f1']:>10.4f}"
-            f"{int(f['support']):>10}"
-        )
-    lines += [
-        "",
-        f"compared with earlier results on these rows (sha256 {result.dataset.sha256[:12]})",
-    ]
-    if not earlier:
-        lines.append("  none yet: this is the first")
-    for row in earlier[-10:]:
-        lines.append(
-            f"  {row['evaluated_at']:%Y-%m-%d %H:%M}  "
-            f"{row['analyzer']}/{row['model']}/{row['prompt_version']:<8}"
-            f" accuracy {row['accuracy']:.4f} ({result.accuracy - row['accuracy']:+.4f})"
-            f"  macro-F1 {row['macro_f1']:.4f} ({result.macro_f1 - row['macro_f1']:+.4f})"
-        )
-    return "\n".join(lines)
 
 
 def _progress(total: int) -> Callable[[int], None] | None:

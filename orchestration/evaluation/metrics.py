@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from orchestration.analysis.base import Analyzer, analyze_all
+from orchestration.analysis.base import Analyzer
 from orchestration.analysis.tickers import TickerReference, default_reference
-from orchestration.evaluation.datasets import CLASSES, Dataset, as_article, score_label
+from orchestration.evaluation.datasets import CLASSES, Dataset, score_label
+from orchestration.evaluation.running import Usage, run_analyzer
 
 
 @dataclass
@@ -23,6 +23,7 @@ class Result:
     entity_not_found: int = 0
     failed: int = 0
     seconds: float = 0.0
+    usage: Usage = field(default_factory=Usage)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     evaluated_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
 
@@ -51,14 +52,10 @@ def evaluate(
 ) -> Result:
     """Run the analyzer over every example; failures and missing entities predict neutral."""
     reference = reference or default_reference()
-    articles = [as_article(i, e.text) for i, e in enumerate(dataset.examples)]
-    started = time.perf_counter()
-    batch = analyze_all(analyzer, articles, on_progress=on_progress)
-    seconds = time.perf_counter() - started
+    run = run_analyzer(analyzer, dataset, on_progress)
     confusion = {gold: dict.fromkeys(CLASSES, 0) for gold in CLASSES}
     not_found = 0
-    for i, example in enumerate(dataset.examples):
-        analysis = batch.analyses.get(str(i))
+    for example, analysis in zip(dataset.examples, run.analyses, strict=True):
         predicted = "neutral"
         if analysis is not None and dataset.kind == "headlines":
             predicted = score_label(analysis.overall_sentiment_score)
@@ -77,8 +74,9 @@ def evaluate(
         prompt_version=analyzer.prompt_version,
         confusion=confusion,
         entity_not_found=not_found,
-        failed=len(dataset.examples) - len(batch.analyses),
-        seconds=seconds,
+        failed=run.failed,
+        seconds=run.seconds,
+        usage=run.usage,
     )
 
 

@@ -129,6 +129,27 @@ EVAL = (
         accuracy double not null, macro_f1 double not null, per_class json not null,
         confusion json not null, entity_not_found integer not null, failed integer not null,
         seconds double not null)""",
+    # Added later: a warehouse made before keeps its rows, which read as zero tokens.
+    "alter table eval.results add column if not exists articles integer default 0",
+    "alter table eval.results add column if not exists input_tokens bigint default 0",
+    "alter table eval.results add column if not exists output_tokens bigint default 0",
+    "alter table eval.results add column if not exists cost_usd double default 0",
+    """create table if not exists eval.ticker_results (
+        run_id varchar not null, min_relevance double not null, evaluated_at timestamp not null,
+        analyzer varchar not null, model varchar not null, prompt_version varchar not null,
+        dataset varchar not null, dataset_sha256 varchar not null, articles integer not null,
+        reference_size integer not null, gold integer not null, gold_outside integer not null,
+        found integer not null, found_outside integer not null, predicted integer not null,
+        extra integer not null, recall double not null, recall_all double not null,
+        "precision" double not null,
+        extra_per_article double not null, articles_with_gold integer not null,
+        articles_all_found integer not null, articles_exact integer not null,
+        articles_without_gold integer not null, articles_without_gold_clean integer not null,
+        top_wrong json not null, top_missed json not null, top_outside json not null,
+        by_category json not null,
+        failed integer not null, seconds double not null, input_tokens bigint not null,
+        output_tokens bigint not null, cost_usd double not null,
+        primary key (run_id, min_relevance))""",
 )
 
 # Everything a writing connection to the warehouse makes sure of.
