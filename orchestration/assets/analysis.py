@@ -7,7 +7,7 @@ from datetime import date
 import dagster as dg
 import duckdb
 
-from orchestration.analysis.base import BatchResult, Failure, analyze_all
+from orchestration.analysis.base import BatchResult, analyze_all
 from orchestration.analysis.cache import AnswerCache
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
 from orchestration.analysis.tickers import Company, TickerReference
@@ -16,11 +16,9 @@ from orchestration.assets.ingest import raw_articles
 from orchestration.assets.reference import ticker_reference
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import AnalyzerResource, WarehouseResource
-from orchestration.warehouse.connection import replace_rows
-from orchestration.warehouse.frames import analyses_frame, failures_frame, pending_frame
+from orchestration.warehouse.analyses import articles_in, dead_letters, save_analyses
 
 _PROGRESS_EVERY = 100
-_VERSION_WHERE = "partition_date = ? and analyzer = ? and model = ? and prompt_version = ?"
 
 
 @dg.asset(
@@ -48,9 +46,9 @@ def article_analysis(
     with warehouse.connect() as con:
         engine = analyzer.build(_reference_from(con), cache)
         version = (engine.name, engine.model, engine.prompt_version)
-        articles = _articles(con, days)
+        articles = articles_in(con, days)
         # Dead letters of earlier runs: retried until they have failed max_attempts runs.
-        dead = _dead_letters(con, days, version)
+        dead = dead_letters(con, days, version)
     resting = {k: f for k, (f, tries) in dead.items() if tries >= analyzer.max_attempts}
     to_analyse = [a for _, a in articles if a.article_id not in resting]
     context.log.info(
@@ -78,17 +76,7 @@ def article_analysis(
     day_of = {article.article_id: day for day, article in articles}
     with warehouse.connect() as con:
         saved = cache.save(con)
-        for day in days:
-            params = [day, *version]
-            on_day = {k: v for k, v in batch.analyses.items() if day_of[k] == day}
-            frame = analyses_frame(on_day, day, version, context.run_id, batch.records)
-            replace_rows(con, "raw.article_analysis", frame, _VERSION_WHERE, params)
-            dead_on_day = [f for f in failures if day_of[f.article_id] == day]
-            frame = failures_frame(dead_on_day, day, version, context.run_id, attempts)
-            replace_rows(con, "raw.analysis_dead_letters", frame, _VERSION_WHERE, params)
-            pending = [p for p in batch.pending if day_of[p.article_id] == day]
-            frame = pending_frame(pending, day, version, context.run_id)
-            replace_rows(con, "raw.analysis_pending", frame, _VERSION_WHERE, params)
+        save_analyses(con, days, day_of, batch, failures, attempts, version, context.run_id)
 
     texts = [article for _, article in articles]
     return dg.MaterializeResult(
@@ -140,30 +128,6 @@ def _llm_metadata(batch: BatchResult, saved: int) -> dict[str, object]:
         "pending_reason": batch.pending[0].reason if batch.pending else "",
         "tokenizer": tokenizer_name(),
     }
-
-
-def _articles(con: duckdb.DuckDBPyConnection, days: list[date]) -> list[tuple[date, ArticleText]]:
-    return [
-        (day, ArticleText(*row))
-        for day, *row in con.execute(
-            "select partition_date, article_id, title, coalesce(body, '') from raw.articles "
-            "where partition_date between ? and ? order by published_at, article_id",
-            [days[0], days[-1]],
-        ).fetchall()
-    ]
-
-
-def _dead_letters(
-    con: duckdb.DuckDBPyConnection, days: list[date], version: tuple[str, str, str]
-) -> dict[str, tuple[Failure, int]]:
-    """article_id -> (its last failure, how many runs have failed it)."""
-    rows = con.execute(
-        "select article_id, error_class, coalesce(error_message, ''), coalesce(attempts, 1) "
-        "from raw.analysis_dead_letters where partition_date between ? and ? "
-        "and analyzer = ? and model = ? and prompt_version = ?",
-        [days[0], days[-1], *version],
-    ).fetchall()
-    return {row[0]: (Failure(*row[:3]), row[3]) for row in rows}
 
 
 def _reference_from(con: duckdb.DuckDBPyConnection) -> TickerReference:
