@@ -30,8 +30,8 @@ dev: $(VENV)/.installed  ## open the Dagster UI on http://127.0.0.1:3000
 	  DAGSTER_HOME=$$home $(BIN)/dagster dev -w workspace.yaml
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check orchestration tests bench scripts
-	$(BIN)/ruff format --check orchestration tests bench scripts
+	$(BIN)/ruff check orchestration testservers tests bench scripts
+	$(BIN)/ruff format --check orchestration testservers tests bench scripts
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --extra dev -o requirements.lock pyproject.toml

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_llm.py [--articles 2000] [--latency 0.3] [--concurrency 8,16,32]
 
-The OpenAI-compatible test server (tests/openai_server.py) answers every completion after
+The OpenAI-compatible test server (testservers/openai_server.py) answers every completion after
 `--latency` seconds. It runs in a child process so that its threads do not share our GIL.
 The ideal bound is concurrency / latency requests per second. The sequential client (the
 same analyzer with concurrency 1) is timed on `--sequential-sample` articles and its time
@@ -25,7 +25,7 @@ from orchestration.analysis import tokens
 from orchestration.analysis.llm import OpenAICompatibleAnalyzer
 from orchestration.analysis.schema import ArticleText
 from orchestration.analysis.tickers import default_reference
-from tests.openai_server import FakeOpenAIServer
+from testservers.openai_server import FakeOpenAIServer
 
 BODY = (
     "Pfizer said on Tuesday that its late-stage trial of an experimental drug met its main "

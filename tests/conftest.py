@@ -21,7 +21,11 @@ from orchestration.resources import (
     WarehouseResource,
 )
 
-pytest_plugins = ["tests.openai_server", "tests.feed_server", "tests.webhook_server"]
+pytest_plugins = [
+    "testservers.openai_server",
+    "testservers.feed_server",
+    "testservers.webhook_server",
+]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STORYLINE = json.loads((PROJECT_ROOT / "orchestration/demo/storyline.json").read_text())

@@ -47,7 +47,7 @@ from orchestration.resources import AlertingResource, WarehouseResource
 from orchestration.warehouse.connection import append_rows, connect
 from orchestration.warehouse.frames import analyses_frame, articles_frame
 from tests.conftest import STORYLINE, Pipeline, make_pipeline
-from tests.webhook_server import WebhookServer, refused_url
+from testservers.webhook_server import WebhookServer, refused_url
 
 DAYS = STORYLINE["dates"]
 SECRET = "T0SECRET/B0SECRET/xoxsecrettoken"

@@ -14,7 +14,7 @@ import pytest
 from orchestration.news import polygon
 from orchestration.news.fetch import RetryPolicy, http_client
 from orchestration.news.sources import CollectOptions, Source, collect
-from tests.feed_server import FeedServer
+from testservers.feed_server import FeedServer
 
 NOW = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)
 KEY = "pk_test_SECRET123"

@@ -33,7 +33,7 @@ from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.paths import PROJECT_ROOT
 from orchestration.resources import AnalyzerResource
 from tests.conftest import STORYLINE, make_pipeline
-from tests.openai_server import FakeOpenAIServer
+from testservers.openai_server import FakeOpenAIServer
 
 DAYS = STORYLINE["dates"][:3]
 API_KEY = "sk-test-backfill-0123456789"

@@ -9,7 +9,7 @@ import httpx
 from orchestration.news.dedup import NEAR_DUPLICATE_JACCARD, jaccard, shingles
 from orchestration.news.language import detect_language
 from orchestration.news.sources import Source, collect
-from tests.feed_server import FeedServer
+from testservers.feed_server import FeedServer
 
 NOW = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)
 BODY = (

@@ -17,7 +17,7 @@ from orchestration.news.fetch import USER_AGENT, FetchError, fetch, http_client
 from orchestration.news.normalize import redact_url, stable_id
 from orchestration.news.sources import Source, SourceOutcome, collect
 from tests.conftest import FIXTURES
-from tests.feed_server import FeedServer
+from testservers.feed_server import FeedServer
 
 TIMEOUT_S = 0.5
 NOW = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)

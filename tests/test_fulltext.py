@@ -15,7 +15,7 @@ from orchestration.news.articles import Article, new_article
 from orchestration.news.fulltext import FullTextOptions, KnownPage, enrich
 from orchestration.news.sources import SourcesConfigError, full_text_sources, load_sources
 from tests.conftest import FIXTURES, make_pipeline
-from tests.feed_server import FeedServer
+from testservers.feed_server import FeedServer
 
 NOW = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)
 PAGE = (FIXTURES / "article_page.html").read_bytes()

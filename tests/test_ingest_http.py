@@ -16,7 +16,7 @@ from orchestration.news import http_state
 from orchestration.news.fetch import FetchError, RetryPolicy, fetch, http_client, parse_retry_after
 from orchestration.news.sources import CollectOptions, Source, collect
 from tests.conftest import FIXTURES
-from tests.feed_server import RSS, FeedServer, Response
+from testservers.feed_server import RSS, FeedServer, Response
 
 NOW = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)
 FAST_RETRY = RetryPolicy(attempts=3, base_delay_s=0.05, max_delay_s=2.0)

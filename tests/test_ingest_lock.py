@@ -15,8 +15,8 @@ import pytest
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import feed_sensor, file_drop_sensor
 from tests.conftest import FIXTURES, make_pipeline, write_sources
-from tests.feed_server import FeedServer
 from tests.test_sensors import TODAY, _drop_file, _evaluate, _resources, _sources
+from testservers.feed_server import FeedServer
 
 # A second process that opens the file for writing, says so, and keeps it for a while.
 HOLD = """

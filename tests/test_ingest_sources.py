@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 
 from tests.conftest import FIXTURES, Pipeline, make_pipeline
-from tests.feed_server import FeedServer
+from testservers.feed_server import FeedServer
 
 DAY = "2026-11-17"
 NEWS = "/v2/reference/news"

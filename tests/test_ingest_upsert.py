@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import Pipeline, make_pipeline
-from tests.feed_server import FeedServer
+from testservers.feed_server import FeedServer
 
 DAY = "2026-11-17"
 

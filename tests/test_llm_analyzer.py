@@ -1,6 +1,6 @@
 """The OpenAI-compatible analyzer against a local OpenAI-compatible server, over real HTTP.
 
-The server (tests/openai_server.py) is scripted by a marker in each article's title, such as
+The server (testservers/openai_server.py) is scripted by a marker in each article's title, such as
 "llm:refusal", or by its server-wide `mode`.
 """
 
@@ -27,7 +27,7 @@ from orchestration.analysis.tickers import default_reference
 from orchestration.analysis.tokens import count_tokens
 from orchestration.resources import AnalyzerResource
 from tests.conftest import Pipeline, make_pipeline, write_sources
-from tests.openai_server import NOT_JSON, OVERALL_SCORE, REFUSAL, FakeOpenAIServer
+from testservers.openai_server import NOT_JSON, OVERALL_SCORE, REFUSAL, FakeOpenAIServer
 
 KEY = "sk-test-secret"
 PIPELINE_KEY = "sk-test-secret-123"

@@ -1,7 +1,7 @@
 """Answers reach raw.llm_cache as they arrive, so a run that dies keeps what it paid for.
 
 The crash is real: the run is a separate process, killed with SIGKILL while the endpoint
-(tests/openai_server.py, on 127.0.0.1) hangs on a request half way through.
+(testservers/openai_server.py, on 127.0.0.1) hangs on a request half way through.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from orchestration.analysis.schema import ArticleText
 from orchestration.analysis.tickers import default_reference
 from orchestration.paths import PROJECT_ROOT
 from orchestration.warehouse import connection as warehouse
-from tests.openai_server import FakeOpenAIServer
+from testservers.openai_server import FakeOpenAIServer
 
 ARTICLES = [
     ArticleText(

@@ -1,6 +1,6 @@
 """The LLM path at scale and under stress: concurrency, cache, budgets, breaker, batch API.
 
-Everything runs against tests/openai_server.py over real HTTP on 127.0.0.1.
+Everything runs against testservers/openai_server.py over real HTTP on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from orchestration.analysis.schema import ArticleText, sentiment_label
 from orchestration.analysis.tickers import default_reference
 from orchestration.resources import AnalyzerResource
 from tests.conftest import Pipeline, make_pipeline, write_sources
-from tests.openai_server import FAKE_QUOTE, GULLIBLE_SCORE, TOPICS, FakeOpenAIServer
 from tests.test_llm_analyzer import DAY, FEED_ITEMS, write_feed
+from testservers.openai_server import FAKE_QUOTE, GULLIBLE_SCORE, TOPICS, FakeOpenAIServer
 
 KEY = "sk-test-pipeline-secret-456"
 

@@ -15,7 +15,7 @@ from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.resources import NewsSourcesResource, WarehouseResource
 from orchestration.sensors import feed_sensor, file_drop_sensor
 from tests.conftest import FIXTURES, make_pipeline
-from tests.feed_server import FeedServer
+from testservers.feed_server import FeedServer
 
 SMALL_RSS = (FIXTURES / "small.rss").read_bytes()
 TODAY = datetime.now(tz=UTC).date().isoformat()
