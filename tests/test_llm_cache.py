@@ -24,15 +24,18 @@ from orchestration.paths import PROJECT_ROOT
 from orchestration.warehouse import connection as warehouse
 from testservers.openai_server import FakeOpenAIServer
 
-ARTICLES = [
+MANY = [
     ArticleText(
         f"c{i:02d}", f"Pfizer trial {i} beats estimates", f"Pfizer said trial {i} did well."
     )
-    for i in range(10)
+    for i in range(40)
 ]
+ARTICLES = MANY[:10]
 
 
-def analyse_into(database: Path, base_url: str, flush_every: int) -> OpenAICompatibleAnalyzer:
+def analyse_into(
+    database: Path, base_url: str, flush_every: int = 1, concurrency: int = 1, count: int = 10
+) -> OpenAICompatibleAnalyzer:
     """One run as the asset does it: prefetch the cache, call, save; answers flushed on the way."""
     analyzer = OpenAICompatibleAnalyzer(
         default_reference(),
@@ -40,12 +43,12 @@ def analyse_into(database: Path, base_url: str, flush_every: int) -> OpenAICompa
         base_url=base_url,
         timeout_s=120,
         max_retries=0,
-        concurrency=1,  # one answer at a time, so "half way" is well defined
+        concurrency=concurrency,  # 1: one answer at a time, so "half way" is well defined
         cache=AnswerCache(
             store=functools.partial(warehouse.connect, database), flush_every=flush_every
         ),
     )
-    analyzer.analyze_many(ARTICLES)
+    analyzer.analyze_many(MANY[:count])
     with warehouse.connect(database) as con:
         analyzer.cache.save(con)
     return analyzer
@@ -106,6 +109,93 @@ def test_a_run_killed_half_way_keeps_its_answers_and_the_next_run_calls_only_the
     assert cached_rows(database) == len(ARTICLES)
 
 
+def test_a_run_killed_mid_flight_repays_at_most_the_answers_in_flight(
+    tmp_path: Path, openai_server: FakeOpenAIServer
+):
+    database = tmp_path / "warehouse.duckdb"
+    openai_server.latency_s = 0.3
+    concurrency = 4
+    code = (
+        "import sys; from pathlib import Path; from tests.test_llm_cache import analyse_into; "
+        f"analyse_into(Path(sys.argv[1]), sys.argv[2], concurrency={concurrency}, count=40)"
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-c", code, str(database), openai_server.base_url],
+        cwd=PROJECT_ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        # Half way, in steady state: the writer has written an earlier burst of answers.
+        while len(answered(openai_server)) < 5 or not _peek_rows(database):
+            assert run.poll() is None, run.stderr.read().decode() if run.stderr else ""
+            assert time.monotonic() < deadline, "the run never got half way"
+            time.sleep(0.01)
+        openai_server.latency_s = 60
+    finally:
+        # No grace period: the process dies while answers are arriving and being written.
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+        openai_server.latency_s = 0
+    first = answered(openai_server)
+    assert len(first) < len(MANY)
+
+    analyse_into(database, openai_server.base_url, count=40)
+
+    again = answered(openai_server)[len(first) :]
+    repaid = set(again) & set(first)
+    assert len(repaid) <= concurrency
+    assert cached_rows(database) == len(MANY)
+
+
+def test_the_writer_thread_writes_answers_as_they_come_and_waits_out_a_lock(tmp_path: Path):
+    database = tmp_path / "warehouse.duckdb"
+    with warehouse.connect(database):
+        pass
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, duckdb; con = duckdb.connect(sys.argv[1]); "
+            "print('locked', flush=True); time.sleep(120)",
+            str(database),
+        ],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+    )
+    cache = AnswerCache(store=functools.partial(warehouse.connect, database), flush_after_s=0.2)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+        started = time.monotonic()
+        for n in range(3):
+            cache.put(*_answer(n))
+        assert time.monotonic() - started < 0.5  # put never waits on the locked file
+        time.sleep(0.5)
+        assert cache.unsaved == 3  # the writer met the lock and kept every answer
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.wait()
+    deadline = time.monotonic() + 30
+    while cache.unsaved and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cache.unsaved == 0 and cached_rows(database) == 3
+    cache.put(*_answer(3))
+    with warehouse.connect(database) as con:
+        assert cache.save(con) == 4  # the writer is stopped; the last answer is saved once
+    assert cached_rows(database) == 4
+
+
+def _peek_rows(database: Path) -> int:
+    """Cached rows as another process sees them; 0 while the run holds the file."""
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            return con.execute(f"select count(*) from {TABLE}").fetchone()[0]
+    except duckdb.Error:
+        return 0
+
+
 def _answer(n: int) -> tuple[CacheKey, CachedAnswer]:
     return CacheKey(f"h{n}", "m", "p", "s"), CachedAnswer("{}", 10, 5, 100, 0.0, 1)
 
@@ -113,7 +203,10 @@ def _answer(n: int) -> tuple[CacheKey, CachedAnswer]:
 def test_answers_are_written_every_n_and_after_t_seconds_and_counted_once(tmp_path: Path):
     database = tmp_path / "warehouse.duckdb"
     cache = AnswerCache(
-        store=functools.partial(warehouse.connect, database), flush_every=3, flush_after_s=3600
+        store=functools.partial(warehouse.connect, database),
+        flush_every=3,
+        flush_after_s=3600,
+        background=False,  # the policy itself, without a writer thread's timing
     )
     for n in range(2):
         cache.put(*_answer(n))
@@ -149,7 +242,9 @@ def test_a_warehouse_locked_by_another_process_delays_the_write_and_loses_nothin
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
-        cache = AnswerCache(store=functools.partial(warehouse.connect, database), flush_every=1)
+        cache = AnswerCache(
+            store=functools.partial(warehouse.connect, database), flush_every=1, background=False
+        )
         cache.put(*_answer(0))  # the flush fails on the lock; the answer must survive it
         cache.put(*_answer(1))
         assert cache.unsaved == 2

@@ -7,15 +7,16 @@ older versions stay in raw.llm_cache and raw.article_analysis.
 The cache keeps the validated answer text, not our analysis: post-processing (clamping,
 labels, ticker resolution) is re-applied on every hit, so a new reference table applies.
 
-Answers are paid for as they arrive, so a cache given a `store` writes them as they come
-(every `flush_every` answers or `flush_after_s` seconds), each time on a connection opened
-for that write only: a run that dies half way keeps what it had been paid for, and no
-DuckDB connection is held while the calls wait on the network.
+Answers are paid for as they arrive, so a cache given a `store` writes them as they come,
+from a thread of its own, each time on a connection opened for that write only: a run that
+dies half way keeps what it had been paid for, the calls never wait on DuckDB, and no
+DuckDB connection is held while they wait on the network.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
@@ -68,18 +69,25 @@ class AnswerCache:
     """An in-memory view of the cache for one run: load the keys needed, save what is new.
 
     An analyzer gets its cache when it is built and prefetches the keys of each batch.
-    `store` opens a short-lived connection for flushes made while calls are in flight, so
-    it must not wait for a lock; `loader` (default: `store`) opens one for prefetching,
-    before any call, where waiting out another process's lock is right.
+    `store` opens a short-lived connection for writes made while calls are in flight;
+    `loader` (default: `store`) opens one for prefetching, before any call, where waiting
+    out another process's lock is right.
+
+    With a store, answers are written by a writer thread of the cache's own, as they come
+    (every `flush_every` answers, and at least every `flush_after_s` seconds), so the event
+    loop making the calls never waits on DuckDB, and a run killed half way has lost at
+    most the answers that arrived in the last moments. `background=False` writes in the
+    caller's thread instead.
     """
 
     def __init__(
         self,
         entries: dict[str, CachedAnswer] | None = None,
         store: Store | None = None,
-        flush_every: int = 50,
-        flush_after_s: float = 10.0,
+        flush_every: int = 1,
+        flush_after_s: float = 1.0,
         loader: Store | None = None,
+        background: bool = True,
     ) -> None:
         self._entries = dict(entries or {})
         self._new: dict[CacheKey, CachedAnswer] = {}
@@ -87,8 +95,14 @@ class AnswerCache:
         self.loader = loader or store
         self.flush_every = max(1, flush_every)
         self.flush_after_s = flush_after_s
+        self.background = background and store is not None
         self.written = 0  # answers written this run, by flushes and saves together
         self._flushed_at = time.monotonic()
+        self._lock = threading.Lock()  # guards _entries, _new and the counters
+        self._writing = threading.Lock()  # one write at a time: the thread's or a save's
+        self._wake = threading.Event()
+        self._closed = False
+        self._writer: threading.Thread | None = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -97,23 +111,64 @@ class AnswerCache:
         return self._entries.get(key.value)
 
     def put(self, key: CacheKey, answer: CachedAnswer) -> None:
-        self._entries[key.value] = answer
-        self._new[key] = answer
-        due = time.monotonic() - self._flushed_at >= self.flush_after_s
-        if self.store is not None and (len(self._new) >= self.flush_every or due):
-            try:
-                self.flush()
-            except duckdb.Error:
-                # Another writer holds the file: the answers wait in memory for the next
-                # flush or the run's final save, which reports the error if it persists.
-                self._flushed_at = time.monotonic()
+        with self._lock:
+            self._entries[key.value] = answer
+            self._new[key] = answer
+            due = len(self._new) >= self.flush_every
+            due = due or time.monotonic() - self._flushed_at >= self.flush_after_s
+        if self.store is None or not due:
+            return
+        if self.background:
+            self._start_writer()
+            self._wake.set()
+            return
+        try:
+            self.flush()
+        except duckdb.Error:
+            # Another writer holds the file: the answers wait in memory for the next
+            # flush or the run's final save, which reports the error if it persists.
+            self._flushed_at = time.monotonic()
 
     def flush(self) -> int:
         """Write what is new through `store` now; returns how many this run wrote in all."""
-        if self.store is None or not self._new:
-            return 0
-        with self.store() as con:
-            return self.save(con)
+        if self.store is None:
+            return self.written
+        with self._writing:
+            batch = self._pending()
+            if batch:
+                with self.store() as con:
+                    self._write(con, batch)
+        return self.written
+
+    def close(self) -> None:
+        """Stop the writer thread after its last write; answers not written stay in memory."""
+        self._closed = True
+        self._wake.set()
+        if self._writer is not None:
+            self._writer.join()
+            self._writer = None
+
+    def _start_writer(self) -> None:
+        if self._writer is None and not self._closed:
+            self._writer = threading.Thread(
+                target=self._write_loop, name="answer-cache-writer", daemon=True
+            )
+            self._writer.start()
+
+    def _write_loop(self) -> None:
+        while not self._closed:
+            self._wake.wait(timeout=self.flush_after_s)
+            self._wake.clear()
+            try:
+                self.flush()
+            except duckdb.Error:
+                # Another process holds the file: try again on the next tick; the run's
+                # final save reports the error if it persists.
+                continue
+
+    def _pending(self) -> dict[CacheKey, CachedAnswer]:
+        with self._lock:
+            return dict(self._new)
 
     @property
     def unsaved(self) -> int:
@@ -129,20 +184,17 @@ class AnswerCache:
         self._entries.update(found)
         return len(found)
 
-    @classmethod
-    def load(
-        cls,
-        con: duckdb.DuckDBPyConnection,
-        keys: Iterable[CacheKey],
-        store: Store | None = None,
-        flush_every: int = 50,
-    ) -> AnswerCache:
-        """The entries for `keys`; with a `store`, new answers are written as they come."""
-        entries = _read(con, [key.value for key in keys])
-        return cls(entries, store=store, flush_every=flush_every)
-
     def save(self, con: duckdb.DuckDBPyConnection) -> int:
-        """Write the answers not yet written; returns how many this run wrote in all."""
+        """Write the answers not yet written; returns how many this run wrote in all.
+
+        The end of a run: the writer thread is stopped first, so nothing writes after it.
+        """
+        self.close()
+        with self._writing:
+            self._write(con, self._pending())
+        return self.written
+
+    def _write(self, con: duckdb.DuckDBPyConnection, batch: dict[CacheKey, CachedAnswer]) -> None:
         create_tables(con, LLM_CACHE)
         rows = [
             (
@@ -158,7 +210,7 @@ class AnswerCache:
                 a.cost_usd,
                 a.attempts,
             )
-            for key, a in self._new.items()
+            for key, a in batch.items()
         ]
         if rows:
             con.executemany(
@@ -166,10 +218,12 @@ class AnswerCache:
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-        self._new.clear()
-        self.written += len(rows)
-        self._flushed_at = time.monotonic()
-        return self.written
+        with self._lock:
+            for key, answer in batch.items():
+                if self._new.get(key) is answer:
+                    del self._new[key]
+            self.written += len(rows)
+            self._flushed_at = time.monotonic()
 
 
 def _read(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, CachedAnswer]:
