@@ -170,13 +170,13 @@ def test_a_malformed_aliases_file_is_refused_with_its_line(tmp_path: Path):
         "alias,symbol,kind,valid_from,valid_to,note\nFacebook,META,nickname,,,\n",
         encoding="utf-8",
     )
-    with pytest.raises(ReferenceFileError, match="line 2.*nickname"):
+    with pytest.raises(ReferenceFileError, match=r"line 2.*nickname"):
         read_aliases(path)
     path.write_text(
         "alias,symbol,kind,valid_from,valid_to,note\nFB,META,former_ticker,,9 June 2022,\n",
         encoding="utf-8",
     )
-    with pytest.raises(ReferenceFileError, match="line 2.*YYYY-MM-DD"):
+    with pytest.raises(ReferenceFileError, match=r"line 2.*YYYY-MM-DD"):
         read_aliases(path)
 
 

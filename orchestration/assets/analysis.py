@@ -10,13 +10,18 @@ import duckdb
 from orchestration.analysis.base import BatchResult, Failure, analyze_all
 from orchestration.analysis.cache import AnswerCache
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
-from orchestration.analysis.tickers import Company, TickerReference
+from orchestration.analysis.tickers import TickerReference
 from orchestration.analysis.tokens import tokenizer_name
 from orchestration.assets.ingest import raw_articles
 from orchestration.assets.reference import ticker_reference
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import AnalyzerResource, WarehouseResource
-from orchestration.tables import analyses_frame, failures_frame, pending_frame
+from orchestration.tables import (
+    analyses_frame,
+    companies_from_frame,
+    failures_frame,
+    pending_frame,
+)
 from orchestration.warehouse import replace_rows
 
 _PROGRESS_EVERY = 100
@@ -171,12 +176,12 @@ def _dead_letters(
 
 
 def _reference_from(con: duckdb.DuckDBPyConnection) -> TickerReference:
-    rows = con.execute(
-        "select symbol, name, sector, industry, cik, name_variants from raw.tickers"
-    ).fetchall()
-    if not rows:
+    companies = companies_from_frame(con.sql("select * from raw.tickers").pl())
+    if not companies:
         raise dg.Failure("raw.tickers is empty: materialize ticker_reference first")
-    return TickerReference([Company(*row[:5], name_variants=tuple(row[5])) for row in rows])
+    # TODO(lead, at the matcher merge): TickerReference takes companies only on this branch;
+    # pass aliases_from_frame(raw.ticker_aliases) too once the matcher's signature has them.
+    return TickerReference(companies)
 
 
 def _preview(articles: list[ArticleText], analyses: dict[str, ArticleAnalysis]) -> str:
