@@ -140,7 +140,8 @@ _PROPER_CASE = {
     "SOFI": "SoFi",
 }
 _SMALL_WORDS = frozenset({"of", "and", "the", "for", "de", "du", "la", "le", "in", "on", "at"})
-_VOWELS = frozenset("AEIOUY")
+_KEEPS_CASE = re.compile(r"[\d&]")
+_NO_VOWEL = re.compile(r"[B-DF-HJ-NP-TV-XZ]{2,4}")
 
 # Single generic words a short name may come down to ("First Group" -> "First"); such a word
 # alone names no company, so it is not offered as a variant.
@@ -211,13 +212,10 @@ def _proper_case(upper: str) -> str:
 
 def _proper_word(word: str, first: bool) -> str:
     bare = word.strip(",.()")
-    if bare in ACRONYMS or any(c.isdigit() or c == "&" for c in bare):
-        return word
+    if bare in ACRONYMS or _KEEPS_CASE.search(bare) or _NO_VOWEL.fullmatch(bare):
+        return word  # "3M", "PG&E", or no vowel: an acronym such as CSX, NRG, PPG
     if bare in _PROPER_CASE:
         return word.replace(bare, _PROPER_CASE[bare])
-    letters = [c for c in bare if c.isalpha()]
-    if 2 <= len(letters) <= 4 and not _VOWELS.intersection(letters):
-        return word  # no vowel: an acronym such as CSX, NRG, PPG
     if not first and word.lower() in _SMALL_WORDS:
         return word.lower()
     return "-".join(_capitalise(part) for part in word.split("-"))

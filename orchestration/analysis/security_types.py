@@ -63,9 +63,11 @@ CURATED_ADRS = words(
 
 def instrument_type(symbol: str, cik_symbols: set[str]) -> str | None:
     """preferred / warrant / unit / right / note from the ticker alone, or None."""
-    for pattern, kind in _SUFFIX_TYPES:
-        if pattern.search(symbol):
-            return kind
+    if "-" in symbol:
+        for pattern, kind in _SUFFIX_TYPES:
+            if pattern.search(symbol):
+                return kind
+        return None
     if len(symbol) == 5 and symbol.isalpha() and symbol[:4] in cik_symbols:
         return _FIFTH_LETTER.get(symbol[4])
     return None
