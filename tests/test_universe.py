@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from orchestration.analysis.company_names import GENERIC_WORDS, clean_name
+from orchestration.analysis.reference_refresh import keep_referenced
 from orchestration.analysis.sec_tickers import SecFileError, SecRecord, parse
 from orchestration.analysis.security_types import instrument_type
 from orchestration.analysis.universe import (
     Company,
     ReferenceFileError,
     build_universe,
-    keep_referenced,
     load_universe,
     read_aliases,
 )
@@ -219,3 +219,14 @@ def test_a_refresh_keeps_referenced_tickers_as_delisted():
     assert by_symbol["ZZZ"].delisted and by_symbol["ZZZ"].name == "ZZZ"
     assert not by_symbol["AAA"].delisted
     assert (counts.rows, counts.new, counts.dropped, counts.kept_as_delisted) == (4, 1, 1, 2)
+
+
+def test_a_ticker_in_an_older_notation_is_kept_under_the_listed_issuer():
+    listed = Company("BRK-B", "Berkshire Hathaway", None, None, "1067983", ("Berkshire",), "BRK-B")
+    older = Company("BRK.B", "Berkshire Hathaway", None, None, "1067983", ("Berkshire",), "")
+    kept, _ = keep_referenced([listed], [older], {"BRK.B", "BK"})
+    by_symbol = {c.symbol: c for c in kept}
+    assert by_symbol["BRK.B"].issuer == "BRK-B" and by_symbol["BRK.B"].delisted
+    # The names stay with the listed ticker, so a name never resolves to the old one.
+    assert by_symbol["BRK.B"].name_variants == ()
+    assert by_symbol["BK"].issuer == "BK"

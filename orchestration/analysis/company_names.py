@@ -146,9 +146,9 @@ _NO_VOWEL = re.compile(r"[B-DF-HJ-NP-TV-XZ]{2,4}")
 # Single generic words a short name may come down to ("First Group" -> "First"); such a word
 # alone names no company, so it is not offered as a variant.
 GENERIC_WORDS = words(
-    "american bank capital energy financial first general global health international "
-    "investment investors national news pacific partners resources systems technologies "
-    "trust united universal world"
+    "american bank capital central eastern energy financial first general global health "
+    "international investment investors national news northern pacific partners resources "
+    "southern systems technologies trust united universal western world"
 )
 
 

@@ -7,7 +7,6 @@ file and the S&P 500 list) and the matcher that finds companies in text (tickers
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
@@ -82,14 +81,6 @@ class Sp500Row:
     cik: str
 
 
-@dataclass(frozen=True)
-class RefreshCounts:
-    rows: int
-    new: int  # symbols not in the previous reference
-    dropped: int  # previous symbols gone, no article names them
-    kept_as_delisted: int  # previous symbols gone from the source but named by articles
-
-
 def load_universe() -> tuple[list[Company], list[Alias]]:
     """The universe from the shipped SEC snapshot, S&P 500 list and curated files."""
     companies, aliases = _snapshot_universe()
@@ -136,28 +127,6 @@ def build_universe(
             companies.append(replace(company, name_variants=variants))
     companies.sort(key=lambda c: c.symbol)
     return companies, [a for a in aliases if a.symbol in known]
-
-
-def keep_referenced(
-    companies: list[Company], previous: list[Company], referenced: Iterable[str]
-) -> tuple[list[Company], RefreshCounts]:
-    """`companies` plus every previous company articles still name, marked delisted."""
-    symbols = {c.symbol for c in companies}
-    before = {c.symbol: c for c in previous}
-    gone = sorted(set(referenced) - symbols)
-    kept = [
-        replace(before[s], delisted=True)
-        if s in before
-        else Company(symbol=s, name=s, sector=None, industry=None, cik="", issuer=s, delisted=True)
-        for s in gone
-    ]
-    counts = RefreshCounts(
-        rows=len(companies) + len(kept),
-        new=len(symbols - before.keys()),
-        dropped=len(before.keys() - symbols - set(gone)),
-        kept_as_delisted=len(kept),
-    )
-    return sorted(companies + kept, key=lambda c: c.symbol), counts
 
 
 @dataclass(frozen=True)

@@ -179,9 +179,12 @@ def _reference_from(con: duckdb.DuckDBPyConnection) -> TickerReference:
     companies = companies_from_frame(con.sql("select * from raw.tickers").pl())
     if not companies:
         raise dg.Failure("raw.tickers is empty: materialize ticker_reference first")
-    # TODO(lead, at the matcher merge): TickerReference takes companies only on this branch;
-    # pass aliases_from_frame(raw.ticker_aliases) too once the matcher's signature has them.
-    return TickerReference(companies)
+    # TODO(lead, at the matcher merge): two things to change here.
+    # 1. The old matcher has no ambiguity list: handed the whole universe it reads "Eastern
+    #    time" and "Dana Whitcombe" as companies, so until the new matcher lands it gets the
+    #    S&P 500 rows it was written for. Drop this filter with the new matcher.
+    # 2. TickerReference takes companies only; pass raw.ticker_aliases too once it can.
+    return TickerReference([c for c in companies if c.is_sp500])
 
 
 def _preview(articles: list[ArticleText], analyses: dict[str, ArticleAnalysis]) -> str:

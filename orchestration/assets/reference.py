@@ -5,7 +5,8 @@ from collections import Counter
 import dagster as dg
 import duckdb
 
-from orchestration.analysis.universe import build_universe, keep_referenced
+from orchestration.analysis.reference_refresh import keep_referenced
+from orchestration.analysis.universe import build_universe
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import ReferenceDataResource, WarehouseResource
 from orchestration.tables import aliases_frame, companies_frame, companies_from_frame
