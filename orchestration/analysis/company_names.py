@@ -50,6 +50,7 @@ _LEGAL_FORMS = (
     "oyj",
     "asa",
     "a/s",
+    "a s",
     "k.k.",
     "b.v.",
     "tbk",
@@ -90,6 +91,7 @@ FOREIGN_FORMS = frozenset(
         "oyj",
         "asa",
         "a/s",
+        "a s",
         "k.k.",
         "b.v.",
         "tbk",
@@ -115,8 +117,7 @@ ACRONYMS = words(
     "ABB ADR ADT AES AGCO AIG AMD AMC ASML AT&T BHP BNY BP CBRE CDW CF CME CMS CNA CNX CSX CVS "
     "DTE EOG EPAM EQT ETF ETN FMC GE GEO HCA HDFC HF HP HSBC IBM ICICI ING IQVIA JD KB KLA LKQ LPL "
     "MGM MSCI MSA NCR NI NMI NOV NRG NVR NXP ONEOK PG&E PNC PPG PPL PTC PVH REIT RH RPM RTX SAP "
-    "SBA SEI SL SM SPX SS&C STMicroelectronics TD TE TJX UBS UDR UGI UL UPS US USA WEC WPP "
-    "WR XPO"
+    "RELX SBA SEI SL SM SPX SS&C TD TE TJX UBS UDR UFJ UGI UL UPS US USA WEC WPP WR XPO"
 )
 # Filing-case spellings whose proper case is not simple capitalisation.
 _PROPER_CASE = {
@@ -138,6 +139,12 @@ _PROPER_CASE = {
     "DOORDASH": "DoorDash",
     "CROWDSTRIKE": "CrowdStrike",
     "SOFI": "SoFi",
+    "ASTRAZENECA": "AstraZeneca",
+    "MERCADOLIBRE": "MercadoLibre",
+    "GLAXOSMITHKLINE": "GlaxoSmithKline",
+    "ARCELORMITTAL": "ArcelorMittal",
+    "JETBLUE": "JetBlue",
+    "EBAY": "eBay",
 }
 _SMALL_WORDS = frozenset({"of", "and", "the", "for", "de", "du", "la", "le", "in", "on", "at"})
 _KEEPS_CASE = re.compile(r"[\d&]")

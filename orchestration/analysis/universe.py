@@ -2,6 +2,16 @@
 
 These records are the contract between the reference data (built from the SEC's ticker
 file and the S&P 500 list) and the matcher that finds companies in text (tickers.py).
+
+How the universe is built (`build_universe`):
+- one Company per SEC ticker, plus S&P 500 members the SEC copy lacks and the curated
+  extra listings (delisted companies, series ETFs);
+- the tickers of one CIK share an issuer: its S&P 500 ticker, else its first share class
+  in the SEC's order (by market value), so GOOG -> GOOGL and BRK-A -> BRK-B;
+- names: the S&P 500 spelling where there is one, else the filed name cleaned
+  (company_names.py); `name_variants` only on the issuer's row: clean names, the names
+  without "Group"/"Holdings", curated brand and short names, longest first;
+- types from the ticker and filed name (security_types.py).
 """
 
 from __future__ import annotations
@@ -167,6 +177,8 @@ def _issuer_rows(
     if sp is not None:
         names.insert(0, clean_name(sp.name))
     aliases = [a for listing in group for a in current.get(listing.symbol, [])]
+    # A curated spelling beats proper-casing a filing: "AstraZeneca", not "Astrazeneca".
+    names = [next((a for a in aliases if a.lower() == n.lower()), n) for n in names]
     variants = _variants(names, aliases)
     return [
         Company(
