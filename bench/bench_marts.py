@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.analysis.tickers import read_companies
+from orchestration.analysis.universe import load_universe
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.serving.catalog import publish
 from orchestration.warehouse import connection as warehouse
@@ -89,7 +89,8 @@ def generate(path: Path, articles: int, days: int) -> float:
     started = time.perf_counter()
     sql = _GENERATE.format(LAST_DAY=LAST_DAY, days=days)
     with warehouse.connect(path) as con:
-        con.register("companies", companies_frame(read_companies()[:500]).to_arrow())
+        sp500 = [c for c in load_universe()[0] if c.is_sp500]
+        con.register("companies", companies_frame(sp500).to_arrow())
         con.execute("insert into raw.tickers by name select * from companies")
         con.execute("select setseed(0.42)")
         for statement in sql.split(";\n\n"):

@@ -26,6 +26,10 @@ from orchestration.alerts.watchlists import (
 from orchestration.analysis.base import Analyzer
 from orchestration.analysis.cache import AnswerCache
 from orchestration.analysis.factory import AnalyzerConfigError, AnalyzerSettings, build_analyzer
+from orchestration.analysis.sec_tickers import DEFAULT_URL as SEC_TICKERS_URL
+from orchestration.analysis.sec_tickers import MAX_BYTES as SEC_MAX_BYTES
+from orchestration.analysis.sec_tickers import MIN_ROWS as SEC_MIN_ROWS
+from orchestration.analysis.sec_tickers import SecFile, current_file
 from orchestration.analysis.tickers import TickerReference
 from orchestration.news.articles import Article
 from orchestration.news.fetch import RetryPolicy, http_client
@@ -96,6 +100,28 @@ class ServingResource(dg.ConfigurableResource):
     @property
     def path(self) -> Path:
         return project_path(self.directory)
+
+
+class ReferenceDataResource(dg.ConfigurableResource):
+    """Where the ticker universe comes from: the shipped SEC snapshot or the SEC's current file.
+
+    The SEC asks automated clients for a User-Agent with a contact address
+    (TICKERPULSE_SEC_USER_AGENT); without one we never call sec.gov.
+    """
+
+    sec_user_agent: str | None = Field(
+        default=None, description='"Name contact@example.com"; unset: use the snapshot'
+    )
+    sec_tickers_url: str = Field(default=SEC_TICKERS_URL, description="company_tickers_exchange")
+    timeout_s: float = Field(default=30.0, description="for the whole download")
+    max_bytes: int = Field(default=SEC_MAX_BYTES, description="a larger file is refused")
+    min_rows: int = Field(default=SEC_MIN_ROWS, description="a file with fewer rows is refused")
+
+    def sec_file(self) -> SecFile:
+        with http_client(self.timeout_s) as client:
+            return current_file(
+                self.sec_tickers_url, self.sec_user_agent, client, self.max_bytes, self.min_rows
+            )
 
 
 class NewsSourcesResource(dg.ConfigurableResource):
@@ -301,6 +327,10 @@ def build_resources() -> dict[str, object]:
             lock_wait_s=env_float("TICKERPULSE_DUCKDB_LOCK_WAIT_S", 300.0),
         ),
         "serving": ServingResource(directory=env_or(SERVING_ENV, DEFAULT_SERVING)),
+        "reference_data": ReferenceDataResource(
+            sec_user_agent=env_or("TICKERPULSE_SEC_USER_AGENT"),
+            sec_tickers_url=env_or("TICKERPULSE_SEC_TICKERS_URL", SEC_TICKERS_URL),
+        ),
         "news_sources": NewsSourcesResource(
             sources_file=env_or("TICKERPULSE_SOURCES", DEFAULT_SOURCES),
             full_text=env_flag("TICKERPULSE_FULL_TEXT"),

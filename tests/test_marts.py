@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from orchestration.analysis.schema import ArticleAnalysis
-from orchestration.analysis.tickers import read_companies
+from orchestration.analysis.universe import load_universe
 from orchestration.news.articles import Article
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.warehouse.connection import append_rows, connect
@@ -176,7 +176,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
     database = tmp / "history.duckdb"
     mentions = _synthetic_mentions()
     with connect(database) as con:
-        append_rows(con, "raw.tickers", companies_frame(read_companies()))
+        append_rows(con, "raw.tickers", companies_frame(load_universe()[0]))
         _land(con, mentions)
     _wait(_dbt(database, tmp / "full", "build"))
     # DuckDB lets one process open a file for writing: the docs build gets its own copy.

@@ -10,13 +10,14 @@ import duckdb
 from orchestration.analysis.base import BatchResult, analyze_all
 from orchestration.analysis.cache import AnswerCache
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
-from orchestration.analysis.tickers import Company, TickerReference
+from orchestration.analysis.tickers import TickerReference
 from orchestration.analysis.tokens import tokenizer_name
 from orchestration.assets.ingest import raw_articles
 from orchestration.assets.reference import ticker_reference
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import AnalyzerResource, WarehouseResource
 from orchestration.warehouse.analyses import articles_in, dead_letters, save_analyses
+from orchestration.warehouse.frames import companies_from_frame
 
 _PROGRESS_EVERY = 100
 
@@ -131,12 +132,15 @@ def _llm_metadata(batch: BatchResult, saved: int) -> dict[str, object]:
 
 
 def _reference_from(con: duckdb.DuckDBPyConnection) -> TickerReference:
-    rows = con.execute(
-        "select symbol, name, sector, industry, cik, name_variants from raw.tickers"
-    ).fetchall()
-    if not rows:
+    companies = companies_from_frame(con.sql("select * from raw.tickers").pl())
+    if not companies:
         raise dg.Failure("raw.tickers is empty: materialize ticker_reference first")
-    return TickerReference([Company(*row[:5], name_variants=tuple(row[5])) for row in rows])
+    # TODO(lead, at the matcher merge): two things to change here.
+    # 1. The old matcher has no ambiguity list: handed the whole universe it reads "Eastern
+    #    time" and "Dana Whitcombe" as companies, so until the new matcher lands it gets the
+    #    S&P 500 rows it was written for. Drop this filter with the new matcher.
+    # 2. TickerReference takes companies only; pass raw.ticker_aliases too once it can.
+    return TickerReference([c for c in companies if c.is_sp500])
 
 
 def _preview(articles: list[ArticleText], analyses: dict[str, ArticleAnalysis]) -> str:

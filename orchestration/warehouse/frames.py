@@ -9,7 +9,7 @@ import polars as pl
 
 from orchestration.analysis.base import CallRecord, Failure, Pending
 from orchestration.analysis.schema import ArticleAnalysis
-from orchestration.analysis.tickers import Company
+from orchestration.analysis.universe import Alias, Company
 from orchestration.news.articles import Article
 from orchestration.news.sources import SourceOutcome
 
@@ -47,10 +47,54 @@ def companies_frame(companies: list[Company]) -> pl.DataFrame:
             "name": [c.name for c in companies],
             "sector": [c.sector for c in companies],
             "industry": [c.industry for c in companies],
-            "cik": [c.cik for c in companies],
+            "cik": [c.cik or None for c in companies],
             "name_variants": [list(c.name_variants) for c in companies],
+            "issuer": [c.issuer or c.symbol for c in companies],
+            "exchange": [c.exchange for c in companies],
+            "is_sp500": [c.is_sp500 for c in companies],
+            "security_type": [c.security_type for c in companies],
+            "delisted": [c.delisted for c in companies],
         },
-        schema_overrides={"name_variants": pl.List(pl.String)},
+        schema_overrides={
+            "sector": pl.String,
+            "industry": pl.String,
+            "cik": pl.String,
+            "name_variants": pl.List(pl.String),
+            "exchange": pl.String,
+        },
+    )
+
+
+def companies_from_frame(frame: pl.DataFrame) -> list[Company]:
+    """raw.tickers rows back as Company records (older rows lack the universe columns)."""
+    return [
+        Company(
+            symbol=row["symbol"],
+            name=row["name"],
+            sector=row["sector"],
+            industry=row["industry"],
+            cik=row["cik"] or "",
+            name_variants=tuple(row["name_variants"] or ()),
+            issuer=row.get("issuer") or row["symbol"],
+            exchange=row.get("exchange"),
+            is_sp500=bool(row.get("is_sp500")),
+            security_type=row.get("security_type") or "common",
+            delisted=bool(row.get("delisted")),
+        )
+        for row in frame.iter_rows(named=True)
+    ]
+
+
+def aliases_frame(aliases: list[Alias]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "alias": [a.alias for a in aliases],
+            "symbol": [a.symbol for a in aliases],
+            "kind": [a.kind for a in aliases],
+            "valid_from": [a.valid_from for a in aliases],
+            "valid_to": [a.valid_to for a in aliases],
+        },
+        schema_overrides={"valid_from": pl.Date, "valid_to": pl.Date},
     )
 
 

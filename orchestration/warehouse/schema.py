@@ -69,6 +69,16 @@ RAW = (
         article_id varchar not null, partition_date date not null, analyzer varchar not null,
         model varchar not null, prompt_version varchar not null, reason varchar not null,
         run_id varchar, recorded_at timestamp not null)""",
+    # The universe of every listed company (analysis/universe.py): one row per SEC ticker,
+    # share classes and instruments under their issuer; aliases the press uses, with dates.
+    "alter table raw.tickers add column if not exists issuer varchar",
+    "alter table raw.tickers add column if not exists exchange varchar",
+    "alter table raw.tickers add column if not exists is_sp500 boolean",
+    "alter table raw.tickers add column if not exists security_type varchar",
+    "alter table raw.tickers add column if not exists delisted boolean",
+    """create table if not exists raw.ticker_aliases (
+        alias varchar not null, symbol varchar not null, kind varchar not null,
+        valid_from date, valid_to date)""",
     # Alerts (orchestration/alerts): an alert is inserted once; deliveries log every try.
     "create schema if not exists alerts",
     """create table if not exists alerts.alerts (

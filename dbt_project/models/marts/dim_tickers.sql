@@ -13,7 +13,12 @@ final as (
         sector,
         industry,
         cik,
-        name_variants
+        name_variants,
+        issuer,
+        exchange,
+        is_sp500,
+        security_type,
+        delisted
     from tickers
 )
 

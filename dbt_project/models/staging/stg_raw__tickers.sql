@@ -13,7 +13,12 @@ final as (
         sector,
         industry,
         cik,
-        name_variants
+        name_variants,
+        coalesce(issuer, symbol) as issuer,
+        exchange,
+        coalesce(is_sp500, false) as is_sp500,
+        coalesce(security_type, 'common') as security_type,
+        coalesce(delisted, false) as delisted
     from source
 )
 
