@@ -12,7 +12,7 @@ import pytest
 
 from orchestration.resources import ReferenceDataResource
 from tests.conftest import Pipeline, make_pipeline
-from tests.feed_server import FeedServer
+from testservers.feed_server import FeedServer
 
 USER_AGENT = "TickerPulse tests admin@example.com"
 # A current SEC file as the refresh path would get it: Alcoa and Barclays are gone.
