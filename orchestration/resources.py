@@ -177,6 +177,9 @@ class AnalyzerResource(dg.ConfigurableResource):
         default=5, description="articles failing in a row before the run stops calling"
     )
     max_input_tokens: int = Field(default=3000, description="article tokens sent, at most")
+    max_output_tokens: int | None = Field(
+        default=800, description="answer tokens per request, at most (None: the server's)"
+    )
     max_requests: int | None = Field(default=None, description="per-run request budget")
     max_tokens: int | None = Field(default=None, description="per-run token budget")
     max_cost_usd: float | None = Field(default=None, description="per-run estimated cost")
@@ -224,6 +227,7 @@ class AnalyzerResource(dg.ConfigurableResource):
             "max_retries": self.max_retries,
             "concurrency": self.concurrency,
             "max_input_tokens": self.max_input_tokens,
+            "max_output_tokens": self.max_output_tokens,
             "breaker_threshold": self.breaker_threshold,
             "budget": Budget(self.max_requests, self.max_tokens, self.max_cost_usd),
             "prices": PriceTable(prices),
@@ -334,6 +338,7 @@ def build_resources() -> dict[str, object]:
             concurrency=_env_int("TICKERPULSE_LLM_CONCURRENCY", 8),
             timeout_s=_env_float("TICKERPULSE_LLM_TIMEOUT_S", 60.0),
             max_retries=_env_int("TICKERPULSE_LLM_MAX_RETRIES", 3),
+            max_output_tokens=_env_int("TICKERPULSE_LLM_MAX_OUTPUT_TOKENS", 800),
             max_requests=_env_int("TICKERPULSE_LLM_MAX_REQUESTS", None),
             max_tokens=_env_int("TICKERPULSE_LLM_MAX_TOKENS", None),
             max_cost_usd=_env_float("TICKERPULSE_LLM_MAX_COST_USD", None),

@@ -79,7 +79,7 @@ NOT_COMPANY_PHRASES = frozenset(
     nasdaq exchange|nasdaq-listed|nasdaq listed|nasdaq global select market
     nasdaq global market|nasdaq capital market|nasdaq stockholm|nasdaq copenhagen
     nasdaq helsinki|nasdaq dubai|nasdaq.com
-    nyse composite|nyse american|nyse arca|nyse-listed|nyse listed|new york stock exchange
+    nyse composite|nyse american|nyse arca|nyse-listed|nyse listed
     msci world|msci acwi|msci emerging markets|msci eafe|msci index|msci indexes
     msci indices|msci all country|msci europe|msci asia|msci china|msci japan|msci usa
     ishares msci|ishares|spdr|invesco qqq|vanguard s&p 500

@@ -63,8 +63,8 @@ class TickerReference:
         self._former_tickers: dict[str, list[Alias]] = {}
         self._names: dict[str, _Name] = {}
         self._first_words: dict[str, int] = {}  # first word -> most words of a name
-        for phrase in words.NOT_COMPANY_PHRASES:
-            self._add_name(phrase, _Name("", "", "blocked"))
+        for phrase in words.NOT_COMPANY_PHRASES:  # looked up in any case: "iShares MSCI"
+            self._add_name(phrase, _Name("", "", "blocked", lower_ok=True))
         for company in companies:
             if company.security_type == "fund":
                 continue  # a fund is never named by an index or asset word, only its ticker
@@ -106,30 +106,37 @@ class TickerReference:
         candidates: list[_Candidate] = []
         consumed = 0  # words before this index belong to a mention already
         first_words, lower_firsts = self._first_words, self._lower_firsts
+        marked = "$" in text or ":" in text  # else no word can be in cashtag or listing notation
         for i, word in enumerate(t.words):
             # Most words are lower-case and start no name: one test and on to the next.
             if i < consumed or (word[0].islower() and t.lows[i] not in lower_firsts):
                 continue
             if matching.is_listing_venue(t, i):
                 continue
+            # Notation first ("$MSCI"), then names and blocked phrases ("MSCI World"), then
+            # a bare ticker.
+            notation = marked and word[0].isupper() and matching.in_notation(t, i)
+            if not notation and t.lows[i] in first_words:
+                consumed = i + self._name_at(t, i, candidates)
+                if consumed > i:
+                    continue
             if word[0].isupper():
-                found = self._ticker_at(t, i, published)
+                found = self._ticker_at(t, i, published, notation)
                 if found is not None:
                     candidates.append(found)
-                    continue
-            if t.lows[i] in first_words:
-                consumed = i + self._name_at(t, i, candidates)
         confirmed = {c.mention.symbol for c in candidates if c.confirmed} | set(known)
         return [c.mention for c in candidates if c.mention.symbol in confirmed]
 
-    def _ticker_at(self, t: Text, i: int, published: date | None) -> _Candidate | None:
+    def _ticker_at(
+        self, t: Text, i: int, published: date | None, notation: bool
+    ) -> _Candidate | None:
         """A mention if word i is a ticker in notation, in context or in ticker position."""
         word = t.words[i]
         bare = word[:-2] if word.endswith("'s") else word
         if not matching.TICKER_SHAPE.fullmatch(bare):
             return None
         formerly = i > 0 and t.lows[i - 1] in words.FORMERLY
-        if matching.in_notation(t, i) or matching.is_ric(bare):
+        if notation or matching.is_ric(bare):
             return self._candidate(t, i, self._symbol_of(bare, published, formerly, ric=True))
         symbol = self._symbol_of(bare, published, formerly)
         if symbol is None:
