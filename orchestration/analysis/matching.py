@@ -8,11 +8,13 @@ ambiguous name make it the company.
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from orchestration.analysis import match_words as words
 
 # Words with their joiners: "AT&T", "Coca-Cola", "Moody's", "BRK.B", "AAPL.O", "BRK/B".
 WORD = re.compile(r"[A-Za-z0-9]+(?:[&'./-][A-Za-z0-9]+)*|&")
+_SPLIT = re.compile(f"({WORD.pattern})")
 TICKER_SHAPE = re.compile(r"[A-Z]{1,5}(?:[-./][A-Z]{1,2})?")
 QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 _CONTEXT_BEFORE = [tuple(reversed(phrase)) for phrase in words.CONTEXT_BEFORE]
@@ -20,35 +22,42 @@ _NEVER_A_NAME = words.MONTHS_AND_DAYS
 
 
 class Text:
-    """A text's words, lower-cased words and (on demand) their offsets."""
+    """A text split into words and the gaps between them; offsets only on demand.
 
-    __slots__ = ("_matches", "lows", "text", "words")
+    One C-level split gives words and gaps (gap i is just before word i), so notation
+    ("$" or ":" before a word) is read from the gaps without any offset arithmetic.
+    """
+
+    __slots__ = ("_offsets", "gaps", "lows", "parts", "text", "words")
 
     def __init__(self, text: str, keep: set[str]) -> None:
         self.text = text
-        self.words: list[str] = WORD.findall(text)
+        self.parts = _SPLIT.split(text)  # gap, word, gap, word, ..., gap
+        self.words: list[str] = self.parts[1::2]
+        self.gaps: list[str] = self.parts[0::2]
         lower = text.lower()
-        lows = WORD.findall(lower) if len(lower) == len(text) else []
+        lows = _SPLIT.split(lower)[1::2] if len(lower) == len(text) else []
         if len(lows) != len(self.words):  # a non-ASCII letter that lower-cases to ASCII
             lows = [w.lower() for w in self.words]
         # Possessives drop their "'s" ("Apple's" -> "apple") unless a name has it ("Moody's").
         self.lows = [w[:-2] if w.endswith("'s") and w not in keep else w for w in lows]
-        self._matches: list[re.Match[str]] | None = None
+        self._offsets: list[int] | None = None
 
     def start(self, i: int) -> int:
-        return self._spans()[i].start()
+        return self._ends()[2 * i]
 
     def end(self, i: int) -> int:
-        return self._spans()[i].end()
+        return self._ends()[2 * i + 1]
 
     def gap(self, i: int, j: int) -> str:
         """The characters between words i and j (i < j)."""
-        return self.text[self.end(i) : self.start(j)]
+        return self.gaps[j] if j == i + 1 else "".join(self.parts[2 * i + 2 : 2 * j + 1])
 
-    def _spans(self) -> list[re.Match[str]]:
-        if self._matches is None:
-            self._matches = list(WORD.finditer(self.text))
-        return self._matches
+    def _ends(self) -> list[int]:
+        """Where each part ends: part k ends at _ends()[k]."""
+        if self._offsets is None:
+            self._offsets = list(accumulate(map(len, self.parts)))
+        return self._offsets
 
 
 def symbol_key(symbol: str) -> str:
@@ -103,8 +112,7 @@ def is_ric(token: str) -> bool:
 
 def in_notation(t: Text, i: int) -> bool:
     """ "$AAPL", "(NASDAQ: AAPL)", "NYSE:CAT": the writer says word i is a ticker."""
-    start = t.start(i)
-    before = t.text[max(0, start - 2) : start]
+    before = t.gaps[i]
     if before.endswith("$"):
         return True
     return before.rstrip().endswith(":") and i > 0 and t.lows[i - 1] in words.EXCHANGE_WORDS
@@ -112,10 +120,7 @@ def in_notation(t: Text, i: int) -> bool:
 
 def is_listing_venue(t: Text, i: int) -> bool:
     """Whether word i is the exchange of a listing ("NASDAQ" in "(NASDAQ: AAPL)")."""
-    if t.lows[i] not in words.EXCHANGE_WORDS:
-        return False
-    end = t.end(i)
-    return t.text[end : end + 3].lstrip()[:1] == ":"
+    return t.lows[i] in words.EXCHANGE_WORDS and t.gaps[i + 1].lstrip()[:1] == ":"
 
 
 def ticker_context(t: Text, i: int) -> bool:

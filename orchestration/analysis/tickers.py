@@ -79,7 +79,12 @@ class TickerReference:
             else:  # curated: as well known as the S&P 500's names
                 self._add_names(alias.symbol, alias.kind, alias.alias, True)
         self._name_words = {w for key in self._names for w in key.split(" ") if "'" in w}
-        self._lower_firsts = {k.split(" ", 1)[0] for k, n in self._names.items() if n.lower_ok}
+        # First words looked up even when not capitalised: "eBay", "3M", "iShares MSCI".
+        self._lower_firsts = {
+            key.split(" ", 1)[0]
+            for key, name in self._names.items()
+            if name.lower_ok or key[0].isdigit()
+        }
 
     def __len__(self) -> int:
         return len(self.companies)
@@ -105,22 +110,22 @@ class TickerReference:
         t = Text(text.translate(matching.QUOTES), self._name_words)
         candidates: list[_Candidate] = []
         consumed = 0  # words before this index belong to a mention already
-        first_words, lower_firsts = self._first_words, self._lower_firsts
+        first_words, lower_firsts, lows = self._first_words, self._lower_firsts, t.lows
         marked = "$" in text or ":" in text  # else no word can be in cashtag or listing notation
-        for i, word in enumerate(t.words):
-            # Most words are lower-case and start no name: one test and on to the next.
-            if i < consumed or (word[0].islower() and t.lows[i] not in lower_firsts):
+        # Most words are lower-case and start no name: one test each in a comprehension.
+        starts = [i for i, w in enumerate(t.words) if w[0].isupper() or lows[i] in lower_firsts]
+        for i in starts:
+            if i < consumed or matching.is_listing_venue(t, i):
                 continue
-            if matching.is_listing_venue(t, i):
-                continue
+            capital = t.words[i][0].isupper()
             # Notation first ("$MSCI"), then names and blocked phrases ("MSCI World"), then
             # a bare ticker.
-            notation = marked and word[0].isupper() and matching.in_notation(t, i)
-            if not notation and t.lows[i] in first_words:
+            notation = marked and capital and matching.in_notation(t, i)
+            if not notation and lows[i] in first_words:
                 consumed = i + self._name_at(t, i, candidates)
                 if consumed > i:
                     continue
-            if word[0].isupper():
+            if capital:
                 found = self._ticker_at(t, i, published, notation)
                 if found is not None:
                     candidates.append(found)
