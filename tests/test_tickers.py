@@ -45,6 +45,9 @@ UNIVERSE = [
     company("XOM", "Exxon Mobil", "Exxon", is_sp500=True),
     company("WMT", "Walmart", is_sp500=True),
     company("AI", "C3.ai"),
+    company("V", "Visa", "Visa Inc.", is_sp500=True),
+    company("MA", "Mastercard", is_sp500=True),
+    company("GLW", "Corning", "Corning Inc", is_sp500=True),
     company("MAX", "MediaAlpha"),
 ]
 ALIASES = [
@@ -172,6 +175,12 @@ def test_ambiguous_names_need_evidence(reference):
     assert symbols(reference, "Target Corp and Target stores.") == ["TGT", "TGT"]
     assert symbols(reference, "Eastern Europe grew.") == []
     assert symbols(reference, "Eastern Co reported earnings.") == ["EML"]
+    assert symbols(reference, "Visa rules tightened for a visa holder in Corning, N.Y.") == []
+    assert symbols(reference, "Visa and Mastercard gained; Corning jumped 4%.") == [
+        "V",
+        "MA",
+        "GLW",
+    ]
 
 
 @pytest.mark.parametrize(

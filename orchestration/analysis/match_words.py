@@ -112,6 +112,8 @@ COMPANY_CONTEXT_AFTER = _words(
     acquired acquires bought sold said says forecast forecasts expects raised lowered cut
     cuts reaffirmed issued priced launched filed sued hired named plans
     earnings revenue revenues sales profit quarterly results guidance dividend buyback
+    rose fell gained jumped climbed rallied surged soared slipped dropped declined tumbled
+    plunged slumped sank advanced
     """
 )
 

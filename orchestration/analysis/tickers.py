@@ -51,6 +51,9 @@ class _Name:
 class _Candidate:
     mention: Mention
     confirmed: bool  # else it counts only if its company is confirmed elsewhere
+    first: int = 0  # its words: first .. last
+    last: int = 0
+    listable: bool = False  # an ambiguous name that a list of companies confirms
 
 
 class TickerReference:
@@ -130,6 +133,7 @@ class TickerReference:
                 if found is not None:
                     candidates.append(found)
         confirmed = {c.mention.symbol for c in candidates if c.confirmed} | set(known)
+        confirmed |= _listed_with_others(t, candidates, confirmed)
         return [c.mention for c in candidates if c.mention.symbol in confirmed]
 
     def _ticker_at(
@@ -173,7 +177,8 @@ class TickerReference:
                 t, i, n, name.policy
             )
             mention = Mention(name.symbol, t.start(i), t.end(i + n - 1), name.kind)
-            candidates.append(_Candidate(mention, confirmed))
+            listable = name.policy == "ambiguous"
+            candidates.append(_Candidate(mention, confirmed, i, i + n - 1, listable))
             return n
         return 0
 
@@ -183,7 +188,7 @@ class TickerReference:
     ) -> _Candidate | None:
         if symbol is None:
             return None
-        return _Candidate(Mention(symbol, t.start(i), t.end(i), kind), True)
+        return _Candidate(Mention(symbol, t.start(i), t.end(i), kind), True, i, i)
 
     # --- resolving symbols and names -----------------------------------------------------
 
@@ -258,6 +263,25 @@ class TickerReference:
         self._names.setdefault(key, name)
         first, count = key.split(" ", 1)[0], key.count(" ") + 1
         self._first_words[first] = max(self._first_words.get(first, 0), count)
+
+
+def _listed_with_others(t: Text, candidates: list[_Candidate], confirmed: set[str]) -> set[str]:
+    """Ambiguous names in a list with companies ("Visa and Mastercard", "Target, Walmart"):
+    the list makes them companies too."""
+    sure = [c for c in candidates if c.mention.symbol in confirmed]
+    found: set[str] = set()
+    for pending in candidates:
+        if not pending.listable or pending.mention.symbol in confirmed:
+            continue
+        for other in sure:
+            left, right = sorted((pending, other), key=lambda c: c.first)
+            if left.last < right.first <= left.last + 2:
+                between = t.gap(left.last, right.first) if right.first == left.last + 1 else ""
+                if right.first == left.last + 2:
+                    between = t.lows[left.last + 1]
+                if between.strip() in (",", "and", "or", "&", "/", ", and", ", or"):
+                    found.add(pending.mention.symbol)
+    return found
 
 
 def load_reference(path: Path | None = None) -> TickerReference:
