@@ -44,6 +44,36 @@ _ONE_SENTENCE = [
     r"Sign up for ",
 ]
 
+# Every pattern above contains one of these: most articles have none, and a substring test
+# is far cheaper than trying the alternation at every character.
+_TRIGGERS = (
+    "views and opinions",
+    "originally",
+    "Zacks",
+    "Should you invest",
+    "Before you buy",
+    "Read Next",
+    "Related ",
+    "Motley Fool",
+    "position",
+    "Click",
+    "eporting by",
+    "Writing by",
+    "Editing by",
+    "Compiled by",
+    "Copyright",
+    "(c)",
+    "\u00a9",
+    "rights reserved",
+    "generated",
+    "produced",
+    "Disclosure:",
+    "Disclaimer:",
+    "See also",
+    "See more",
+    "Subscribe to",
+    "Sign up for",
+)
 _END = re.compile(r"(?:" + "|".join(_TO_THE_END) + r")[\s\S]*")
 _SENTENCES = re.compile(r"(?:" + "|".join(_ONE_SENTENCE) + r")" + _SENTENCE)
 _SPACES = re.compile(r"[ \t]{2,}")
@@ -52,7 +82,7 @@ _BLANK_LINES = re.compile(r"\n\s*\n\s*(?:\n\s*)+")
 
 def strip_boilerplate(text: str) -> str:
     """`text` without publisher footers, disclosures, bylines and copyright lines."""
-    if not text:
+    if not text or not any(trigger in text for trigger in _TRIGGERS):
         return text
     text = _END.sub("", text)
     text = _SENTENCES.sub("", text)

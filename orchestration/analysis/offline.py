@@ -16,11 +16,10 @@ from dataclasses import dataclass
 
 from orchestration.analysis import lexicon
 from orchestration.analysis.base import BatchResult, failure_of
-from orchestration.analysis.boilerplate import strip_boilerplate
-from orchestration.analysis.relevance import Subject, article_companies
+from orchestration.analysis.relevance import Subject, read_article
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
 from orchestration.analysis.sentence_model import SentenceModel, default_model
-from orchestration.analysis.text import content_words, sentences, tokens
+from orchestration.analysis.text import content_words, tokens
 from orchestration.analysis.tickers import Mention, TickerReference
 
 NAME = "offline"
@@ -170,13 +169,11 @@ class OfflineAnalyzer:
 
     def _plan(self, article: ArticleText) -> _Plan:
         """What to score: every sentence, and the clauses of sentences naming several companies."""
-        body = strip_boilerplate(article.body)
-        texts = [article.title.strip(), *sentences(body)]
-        found = article_companies(self.reference, article.title, body, article.published)
+        read = read_article(self.reference, article.title, article.body, article.published)
+        texts, found = read.sentences, read.subjects
         named: list[frozenset[str]] = []
         previous: frozenset[str] = frozenset()
-        for text in texts:
-            symbols = frozenset(m.symbol for m in self._find(text, article, found))
+        for text, symbols in zip(texts, read.named, strict=True):
             if not symbols and len(previous) == 1 and _BACK_REFERENCE.match(text):
                 symbols = previous
             named.append(symbols)

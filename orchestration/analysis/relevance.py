@@ -1,6 +1,7 @@
 """Which companies an article is about, and how much: relevance in [0, 1].
 
-Both analyzers use it: the offline analyzer reports it, the LLM analyzer lists the
+Both analyzers use it: the offline analyzer reports it (and reads which companies each
+sentence names from the same single pass, `read_article`), the LLM analyzer lists the
 companies it finds (most relevant first) as candidates in the prompt.
 
 Relevance separates the subject of an article from a company named in passing:
@@ -19,10 +20,13 @@ what a story about a deal, a lawsuit or a supplier and its customers names.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from orchestration.analysis.boilerplate import strip_boilerplate
+from orchestration.analysis.text import sentences
 from orchestration.analysis.tickers import Mention, TickerReference
 
 LEAD_CHARS = 300
@@ -43,15 +47,52 @@ class Subject:
     in_notation: bool
 
 
+@dataclass(frozen=True)
+class ReadArticle:
+    """An article as the offline analyzer reads it: sentences and the companies of each."""
+
+    subjects: dict[str, Subject]
+    sentences: list[str]  # the title, then the body's sentences, boilerplate left out
+    named: list[frozenset[str]]  # the companies each sentence names
+
+
 def article_companies(
     reference: TickerReference, title: str, body: str, published: date | None = None
 ) -> dict[str, Subject]:
     """The companies of an article (title and boilerplate-free body), most relevant first."""
     head = f"{title.strip()}\n\n"
     mentions = reference.find(head + body, published)
+    return subjects_of(mentions, len(head), len(head) + _lead_length(body))
+
+
+def read_article(
+    reference: TickerReference, title: str, body: str, published: date | None = None
+) -> ReadArticle:
+    """Boilerplate stripped, sentences split, and one matcher pass over the whole article,
+    its mentions shared out to the sentences they fall in (cheaper than a pass per
+    sentence, and an ambiguous name confirmed anywhere counts everywhere)."""
+    title = title.strip()
+    flat = " ".join(strip_boilerplate(body).split())
+    head = f"{title}\n\n"
+    mentions = reference.find(head + flat, published)
+    texts = [title, *sentences(flat)]
+    bounds, cursor = [(0, len(title))], 0
+    for text in texts[1:]:
+        at = flat.find(text, cursor)
+        bounds.append((len(head) + at, len(head) + at + len(text)))
+        cursor = at + len(text)
+    starts = [m.start for m in mentions]
+    named = [
+        frozenset(m.symbol for m in mentions[bisect_left(starts, a) : bisect_left(starts, b)])
+        for a, b in bounds
+    ]
+    subjects = subjects_of(mentions, len(head), len(head) + _lead_length(flat))
+    return ReadArticle(subjects, texts, named)
+
+
+def _lead_length(body: str) -> int:
     first_stop = _SENTENCE_END.search(body, 0, LEAD_CHARS)
-    lead = first_stop.end() if first_stop else LEAD_CHARS
-    return subjects_of(mentions, len(head), len(head) + lead)
+    return first_stop.end() if first_stop else LEAD_CHARS
 
 
 def subjects_of(mentions: list[Mention], body_start: int, lead_end: int) -> dict[str, Subject]:
