@@ -160,8 +160,8 @@ def test_facebook_and_fb_are_meta_fb_only_while_it_was_the_ticker(reference):
     assert symbols(reference, "FB shares rose.", published=date(2021, 5, 1)) == ["META"]
     assert symbols(reference, "$FB rallied.", published=date(2020, 1, 2)) == ["META"]
     assert symbols(reference, "FB rose.", published=date(2024, 5, 1)) == []
-    text = "Meta Platforms (formerly FB) rose."
-    assert symbols(reference, text, published=date(2024, 5, 1)) == ["META", "META"]
+    text = "Meta Platforms (formerly FB) rose; the company formerly known as FB."
+    assert symbols(reference, text, published=date(2024, 5, 1)) == ["META", "META", "META"]
 
 
 def test_a_fund_is_found_only_by_its_ticker(reference):

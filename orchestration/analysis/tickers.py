@@ -144,7 +144,8 @@ class TickerReference:
         bare = word[:-2] if word.endswith("'s") else word
         if not matching.TICKER_SHAPE.fullmatch(bare):
             return None
-        formerly = i > 0 and t.lows[i - 1] in words.FORMERLY
+        # "formerly FB", "formerly known as FB", "(previously traded as TWTR)"
+        formerly = any(low in words.FORMERLY for low in t.lows[max(0, i - 4) : i])
         if notation or matching.is_ric(bare):
             return self._candidate(t, i, self._symbol_of(bare, published, formerly, ric=True))
         symbol = self._symbol_of(bare, published, formerly)
