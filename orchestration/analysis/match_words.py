@@ -25,7 +25,8 @@ COMMON_WORD_TICKERS = _words(
     """
 )
 
-# Abbreviations the press writes in capitals that happen to be listed tickers somewhere.
+# Abbreviations the press writes in capitals that happen to be listed tickers somewhere
+# (checked against the SEC's ticker file): only notation or "X shares" makes them tickers.
 ACRONYMS = _words(
     """
     AI API AR ATM AUM B2B B2C BOE BOJ CAGR CD CDC CEO CFO CIO COO CPI CTO CY DC DOJ ECB EBIT
@@ -33,6 +34,8 @@ ACRONYMS = _words(
     GPU HR HQ ICU IMF IPO IPOS IR IRS IT LLC LNG LP M&A MBA NATO NFT NGO NHTSA NYC OEM OPEC
     PC PCE PE PMI PPI PR Q1 Q2 Q3 Q4 QE R&D RBA ROE ROI SEC SME SPAC SUV TV UAE UAW UK UN USA
     USD UN VC VP WHO WTO YOY YTD
+    AGM AP ASX BTC CAC CIA CMS CPA CRM CSR DEFI DEI DNA ETH FCF GP HHS HKD IBEX INR IOT IQ LSE
+    MD MLP NYT OS PHD PM RNA SF SGD SOL UI USB WTI XRP
     """
 )
 
@@ -156,10 +159,17 @@ FOREIGN_RIC_SUFFIXES = _words(
 # "formerly", "previously known as": a former ticker or name is trusted after it.
 FORMERLY = frozenset({"formerly", "previously", "once", "ex", "née", "nee"})
 
-# Never a company's one-word name, whatever the universe's name variants say ("NOV", "Dec").
-MONTHS_AND_DAYS = _words(
+# Never a company's one-word name, whatever the universe's name variants say: months, days,
+# numbers, sectors, assets and everyday words that small companies use as names ("Post",
+# "Quantum", "Strategy" as a whole name still counts: "Post Holdings").
+NOT_A_ONE_WORD_NAME = _words(
     """
     jan feb mar apr may jun jul aug sep sept oct nov dec monday tuesday wednesday thursday
-    friday saturday sunday
+    friday saturday sunday billion million trillion ten news city coffee cool crypto emerging
+    employers esg founder guess here highway hub joint lithium nice outdoor paid pattern
+    perfect pool popular post pros quantum root sea seek senior slam sound speed star stem
+    team tiny track ultimate unit weed bullish bearish aware bill gates on morgan energy
+    utilities financials technology materials industrials healthcare consumer markets stocks
+    bonds gold silver copper oil bitcoin dollar euro retail banks insurance
     """
 )

@@ -18,7 +18,7 @@ _SPLIT = re.compile(f"({WORD.pattern})")
 TICKER_SHAPE = re.compile(r"[A-Z]{1,5}(?:[-./][A-Z]{1,2})?")
 QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 _CONTEXT_BEFORE = [tuple(reversed(phrase)) for phrase in words.CONTEXT_BEFORE]
-_NEVER_A_NAME = words.MONTHS_AND_DAYS
+_NEVER_A_NAME = words.NOT_A_ONE_WORD_NAME
 
 
 class Text:

@@ -151,12 +151,10 @@ class TickerReference:
         symbol = self._symbol_of(bare, published, formerly)
         if symbol is None:
             return None
-        plain = bare.replace("/", ".").replace("-", ".").split(".")[0]
-        if plain in words.ACRONYMS:
-            return None  # only a cashtag or a listing, above, makes an acronym a ticker
         if matching.ticker_context(t, i):
             return self._candidate(t, i, symbol)
-        if plain in words.COMMON_WORD_TICKERS or len(plain) < 2:
+        plain = bare.replace("/", ".").replace("-", ".").split(".")[0]
+        if plain in words.ACRONYMS or plain in words.COMMON_WORD_TICKERS or len(plain) < 2:
             return None
         if matching.shouting(t, i, self._by_key) or matching.after_a_number(t, i):
             return None
