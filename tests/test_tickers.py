@@ -49,6 +49,7 @@ UNIVERSE = [
     company("MA", "Mastercard", is_sp500=True),
     company("GLW", "Corning", "Corning Inc", is_sp500=True),
     company("MAX", "MediaAlpha"),
+    company("SE", "Sea Limited"),
 ]
 ALIASES = [
     Alias("Facebook", "META", "former_name", valid_to=date(2021, 10, 28)),
@@ -129,6 +130,9 @@ def test_a_bare_ticker_counts_in_ticker_position_but_not_an_acronym_or_a_headlin
     assert symbols(reference, "The CEO said AI demand lifted EPS.") == []
     assert symbols(reference, "Boeing's 737 MAX deliveries resumed.") == []
     assert symbols(reference, "VICI PAYS RECORD DIVIDEND TO HOLDERS") == []
+    assert symbols(reference, "The Philadelphia SE Semiconductor index rose.") == []
+    # An acronym is a ticker only in notation or right before "shares".
+    assert symbols(reference, "Shares of AI chip makers rose; AI shares rose.") == ["AI"]
 
 
 def test_common_word_tickers_need_finance_notation_or_context(reference):

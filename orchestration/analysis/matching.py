@@ -123,11 +123,12 @@ def is_listing_venue(t: Text, i: int) -> bool:
     return t.lows[i] in words.EXCHANGE_WORDS and t.gaps[i + 1].lstrip()[:1] == ":"
 
 
-def ticker_context(t: Text, i: int) -> bool:
-    """ "CAT shares", "AAPL stock", "shares of CAT", "a stake in CAT"."""
+def ticker_context(t: Text, i: int, after_only: bool = False) -> bool:
+    """ "CAT shares", "AAPL stock"; unless `after_only`, "shares of CAT", "a stake in CAT"
+    (not for acronyms: "shares of IT services firms")."""
     if i + 1 < len(t.lows) and t.lows[i + 1] in ("shares", "stock", "stocks", "share"):
         return t.gap(i, i + 1).strip() in ("", "'s")
-    return context_before(t.lows, i)
+    return not after_only and context_before(t.lows, i)
 
 
 def context_before(lows: list[str], i: int) -> bool:
@@ -151,6 +152,14 @@ def name_evidence(t: Text, i: int, n: int, policy: str) -> bool:
 def after_a_number(t: Text, i: int) -> bool:
     """ "737 MAX", "Galaxy S24 ULTRA": a model name, not a ticker."""
     return i > 0 and t.words[i - 1][0].isdigit() and t.gap(i - 1, i).strip() == ""
+
+
+def part_of_a_name(t: Text, i: int) -> bool:
+    """ "SE Semiconductor", "AB Volvo": capitals before a capitalised word are a name."""
+    if i + 1 >= len(t.words) or t.gaps[i + 1].strip():
+        return False
+    following = t.words[i + 1]
+    return following[0].isupper() and not following.isupper()
 
 
 def shouting(t: Text, i: int, symbols: dict[str, str]) -> bool:

@@ -151,12 +151,15 @@ class TickerReference:
         symbol = self._symbol_of(bare, published, formerly)
         if symbol is None:
             return None
-        if matching.ticker_context(t, i):
-            return self._candidate(t, i, symbol)
         plain = bare.replace("/", ".").replace("-", ".").split(".")[0]
-        if plain in words.ACRONYMS or plain in words.COMMON_WORD_TICKERS or len(plain) < 2:
+        acronym = plain in words.ACRONYMS
+        if matching.ticker_context(t, i, after_only=acronym):
+            return self._candidate(t, i, symbol)
+        if acronym or plain in words.COMMON_WORD_TICKERS or len(plain) < 2:
             return None
         if matching.shouting(t, i, self._by_key) or matching.after_a_number(t, i):
+            return None
+        if matching.part_of_a_name(t, i):
             return None
         return self._candidate(t, i, symbol, "ticker")
 
