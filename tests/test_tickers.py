@@ -5,7 +5,9 @@ from datetime import date
 import pytest
 
 from orchestration.analysis.boilerplate import strip_boilerplate
+from orchestration.analysis.offline import OfflineAnalyzer
 from orchestration.analysis.relevance import article_companies
+from orchestration.analysis.schema import ArticleText
 from orchestration.analysis.tickers import Alias, Company, TickerReference, default_reference
 
 
@@ -265,3 +267,15 @@ def test_resolving_names_and_symbols_in_the_packaged_table():
     assert reference.resolve("brk-b") == "BRK.B"
     assert reference.resolve("$msft") == "MSFT"
     assert reference.resolve("boeing") == "BA"
+
+
+def test_the_offline_analyzer_reports_the_shared_relevance_without_boilerplate_companies(
+    reference,
+):
+    title = "Apple leads the Nasdaq higher"
+    result = OfflineAnalyzer(reference).analyze(ArticleText("a", title, NASDAQ_COM_APPLE))
+
+    assert [(t.ticker, t.relevance_score) for t in result.tickers] == [
+        ("AAPL", companies(reference, title, NASDAQ_COM_APPLE)["AAPL"])
+    ]
+    assert "views and opinions" not in result.summary_paragraph
