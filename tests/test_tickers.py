@@ -241,6 +241,8 @@ def test_resolving_model_answers_by_ticker_or_name(reference):
     assert reference.resolve("Imaginary Corp") is None
     assert reference.resolve("ZZZZ") is None
     assert reference.resolve("S&P 500") is None  # a fund's index words are not the fund
+    assert reference.resolve("Target") == "TGT" and reference.resolve("TGT") == "TGT"
+    assert reference.resolve("Max") is None  # a name is read as a name, not as ticker MAX
 
 
 def test_the_packaged_table_is_the_sp500_list_with_share_classes_grouped():

@@ -228,18 +228,27 @@ class TickerReference:
         return None
 
     def resolve(self, name_or_symbol: str, published: date | None = None) -> str | None:
-        """The issuer ticker for a ticker or company name from elsewhere (an LLM), or None."""
+        """The issuer ticker for a ticker or company name from elsewhere (an LLM), or None.
+
+        Capitals are read as a ticker first ("F"), anything else as a name first, so the
+        name "Ford" is Ford Motor, not the company whose ticker is FORD; a capitalised word
+        that is no name ("Max") is not read as a ticker at all.
+        """
         candidate = name_or_symbol.strip().lstrip("$").translate(matching.QUOTES)
         if not candidate:
             return None
-        if matching.TICKER_SHAPE.fullmatch(candidate.upper()) or " " not in candidate:
-            symbol = self._symbol_of(candidate, published, ric=True)
-            if symbol is not None:
-                return symbol
+        by_symbol = (
+            self._symbol_of(candidate, published, ric=True) if " " not in candidate else None
+        )
+        if candidate.isupper() and by_symbol is not None:
+            return by_symbol
         key = matching.name_key(candidate)
         key = key[:-2] if key.endswith("'s") and key not in self._names else key
         name = self._names.get(key) or self._names.get(matching.without_suffixes(key))
-        return name.symbol if name and name.policy != "blocked" else None
+        if name is not None and name.policy != "blocked":
+            return name.symbol
+        # "msft" is a ticker typed in lower case; "Max" is a name we do not list.
+        return by_symbol if candidate.islower() else None
 
     def name_of(self, symbol: str) -> str:
         company = self.companies.get(symbol)
