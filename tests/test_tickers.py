@@ -133,6 +133,7 @@ def test_a_bare_ticker_counts_in_ticker_position_but_not_an_acronym_or_a_headlin
     assert symbols(reference, "Boeing's 737 MAX deliveries resumed.") == []
     assert symbols(reference, "VICI PAYS RECORD DIVIDEND TO HOLDERS") == []
     assert symbols(reference, "The Philadelphia SE Semiconductor index rose.") == []
+    assert symbols(reference, "PAYX Rises After Earnings Beat") == ["PAYX"]
     # An acronym is a ticker only in notation or right before "shares".
     assert symbols(reference, "Shares of AI chip makers rose; AI shares rose.") == ["AI"]
 

@@ -159,8 +159,8 @@ class TickerReference:
             return None
         if matching.shouting(t, i, self._by_key) or matching.after_a_number(t, i):
             return None
-        if matching.part_of_a_name(t, i):
-            return None
+        if len(plain) == 2 and matching.part_of_a_name(t, i):
+            return None  # longer tickers lead title-case headlines: "PAYX Rises 3%"
         return self._candidate(t, i, symbol, "ticker")
 
     def _name_at(self, t: Text, i: int, candidates: list[_Candidate]) -> int:
