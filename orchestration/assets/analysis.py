@@ -176,7 +176,11 @@ def _reference_from(con: duckdb.DuckDBPyConnection) -> TickerReference:
     ).fetchall()
     if not rows:
         raise dg.Failure("raw.tickers is empty: materialize ticker_reference first")
-    return TickerReference([Company(*row[:5], name_variants=tuple(row[5])) for row in rows])
+    # raw.tickers is the S&P 500 list until the universe lands: every company is well known,
+    # so its one-word names ("Boeing") need no further evidence.
+    return TickerReference(
+        [Company(*row[:5], name_variants=tuple(row[5]), is_sp500=True) for row in rows]
+    )
 
 
 def _preview(articles: list[ArticleText], analyses: dict[str, ArticleAnalysis]) -> str:
