@@ -13,6 +13,7 @@ time grows linearly, so the extrapolation is exact up to noise.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import statistics
 import sys
@@ -21,11 +22,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from datetime import UTC, datetime
+
 from orchestration.analysis import tokens
-from orchestration.analysis.llm import OpenAICompatibleAnalyzer
+from orchestration.analysis.answer import response_format
+from orchestration.analysis.llm import OpenAICompatibleAnalyzer, load_prompt
 from orchestration.analysis.schema import ArticleText
 from orchestration.analysis.tickers import default_reference
+from orchestration.news.feeds import parse_feed
 from testservers.openai_server import FakeOpenAIServer
+
+DEMO_FEEDS = Path(__file__).resolve().parents[1] / "orchestration" / "demo" / "feeds"
 
 BODY = (
     "Pfizer said on Tuesday that its late-stage trial of an experimental drug met its main "
@@ -41,6 +48,25 @@ def make_articles(count: int, offset: int = 0) -> list[ArticleText]:
         ArticleText(f"bench-{i}", f"Markets wrap number {i}: Pfizer up, Boeing down", BODY * 3)
         for i in range(offset, offset + count)
     ]
+
+
+def demo_request_tokens() -> None:
+    """Prompt tokens of an average demo article's request: system prompt, the delimited
+    article with its candidate companies, and the JSON schema as sent (compact JSON)."""
+    analyzer = OpenAICompatibleAnalyzer(default_reference(), model="bench-model")
+    articles = []
+    for feed in sorted(DEMO_FEEDS.iterdir()):
+        parsed = parse_feed(feed.read_bytes(), feed.name, datetime.now(UTC))
+        articles += [ArticleText(a.article_id, a.title, a.body) for a in parsed.articles]
+    system = tokens.count_tokens(load_prompt())
+    user = statistics.mean(tokens.count_tokens(analyzer.user_message(a)) for a in articles)
+    schema = tokens.count_tokens(json.dumps(response_format("json_schema"), separators=(",", ":")))
+    previous = tokens.count_tokens(load_prompt("article-v2"))
+    print(
+        f"average demo request ({len(articles)} articles, {tokens.tokenizer_name()}): "
+        f"{system + user + schema:.0f} prompt tokens = system {system} + article "
+        f"{user:.0f} + schema {schema}; the article-v2 system prompt alone was {previous}"
+    )
 
 
 def serve(latency_s: float, ready: multiprocessing.Queue, stop: multiprocessing.Event) -> None:
@@ -73,6 +99,7 @@ def main() -> None:
     parser.add_argument("--concurrency", default="8,16,32", help="comma-separated")
     parser.add_argument("--sequential-sample", type=int, default=40)
     args = parser.parse_args()
+    demo_request_tokens()
 
     levels = [int(level) for level in args.concurrency.split(",")]
     ready: multiprocessing.Queue = multiprocessing.Queue()

@@ -201,6 +201,9 @@ class AnalyzerResource(dg.ConfigurableResource):
         default=5, description="articles failing in a row before the run stops calling"
     )
     max_input_tokens: int = Field(default=3000, description="article tokens sent, at most")
+    max_output_tokens: int | None = Field(
+        default=800, description="answer tokens per request, at most (None: the server's)"
+    )
     max_requests: int | None = Field(default=None, description="per-run request budget")
     max_tokens: int | None = Field(default=None, description="per-run token budget")
     max_cost_usd: float | None = Field(default=None, description="per-run estimated cost")
@@ -227,6 +230,7 @@ class AnalyzerResource(dg.ConfigurableResource):
             concurrency=self.concurrency,
             breaker_threshold=self.breaker_threshold,
             max_input_tokens=self.max_input_tokens,
+            max_output_tokens=self.max_output_tokens,
             max_requests=self.max_requests,
             max_tokens=self.max_tokens,
             max_cost_usd=self.max_cost_usd,
@@ -344,6 +348,7 @@ def build_resources() -> dict[str, object]:
             concurrency=env_int_or("TICKERPULSE_LLM_CONCURRENCY", 8),
             timeout_s=env_float("TICKERPULSE_LLM_TIMEOUT_S", 60.0),
             max_retries=env_int_or("TICKERPULSE_LLM_MAX_RETRIES", 3),
+            max_output_tokens=env_int_or("TICKERPULSE_LLM_MAX_OUTPUT_TOKENS", 800),
             max_requests=env_int_or("TICKERPULSE_LLM_MAX_REQUESTS", None),
             max_tokens=env_int_or("TICKERPULSE_LLM_MAX_TOKENS", None),
             max_cost_usd=env_float("TICKERPULSE_LLM_MAX_COST_USD", None),

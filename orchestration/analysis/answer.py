@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -19,7 +20,10 @@ from orchestration.analysis.base import AnalysisError
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
 from orchestration.analysis.tickers import TickerReference
 
-SCHEMA_VERSION = "2"  # bump with any change to LLMAnswer: it is part of the cache key
+SCHEMA_VERSION = "3"  # bump with any change to LLMAnswer: it is part of the cache key
+MAX_EVIDENCE_WORDS = 25  # the prompt asks for 12; longer quotes are cut, not trusted
+MAX_PARAGRAPH_CHARS = 600  # the prompt asks for 70 words; a rambling answer is cut
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 FORMATS = ("json_schema", "json_object_with_schema", "json_object")
 
 
@@ -34,7 +38,8 @@ class LLMTicker(BaseModel):
 
 
 class LLMAnswer(BaseModel):
-    """What we ask the model for; ranges are enforced afterwards, not trusted."""
+    # What we ask the model for; ranges are enforced afterwards, not trusted. No docstring
+    # or field descriptions: they would be sent in the schema, and the prompt says it all.
 
     model_config = ConfigDict(allow_inf_nan=False)
 
@@ -46,7 +51,11 @@ class LLMAnswer(BaseModel):
 
 
 def response_schema() -> dict[str, Any]:
-    """LLMAnswer as a strict JSON schema: every property required, nothing extra."""
+    """LLMAnswer as a strict JSON schema: every property required, nothing extra.
+
+    Types only: titles and descriptions are dropped, since the prompt describes each field
+    and a request pays for every token of the schema too.
+    """
     return copy.deepcopy(_strict_schema())  # generating it costs ~8 ms: once per process
 
 
@@ -56,6 +65,8 @@ def _strict_schema() -> dict[str, Any]:
 
     def tighten(node: dict[str, Any]) -> None:
         node.pop("default", None)  # strict mode rejects defaults
+        node.pop("title", None)
+        node.pop("description", None)
         if node.get("type") == "object":
             node["additionalProperties"] = False
             node["required"] = list(node.get("properties", {}))
@@ -65,6 +76,12 @@ def _strict_schema() -> dict[str, Any]:
             tighten(node["items"])
 
     tighten(schema)
+    # One nested object, written in place: a $defs entry and its $ref cost tokens too.
+    definitions = schema.pop("$defs", {})
+    for node in schema["properties"].values():
+        ref = node.get("items", {}).get("$ref", "")
+        if ref:
+            node["items"] = definitions[ref.rsplit("/", 1)[-1]]
     return schema
 
 
@@ -106,18 +123,28 @@ class Resolved:
 
 
 def resolve(answer: LLMAnswer, article: ArticleText, reference: TickerReference) -> Resolved:
-    """Our analysis from the model's answer: only reference tickers, only real quotes."""
+    """Our analysis from the model's answer: only reference tickers, only real quotes.
+
+    Tickers resolve through the same reference as the offline matcher (by ticker, else by
+    name, to the issuer's primary ticker), so an invented company is dropped and GOOG and
+    GOOGL land as one company.
+    """
     haystack = _normalised(f"{article.title}\n{article.body}")
     tickers: dict[str, tuple[float, float]] = {}
     evidence: dict[str, str | None] = {}
     dropped_tickers = dropped_evidence = 0
     for item in answer.tickers:
-        symbol = reference.resolve(item.ticker) or reference.resolve(item.company_name)
+        symbol = reference.resolve(item.ticker, article.published) or reference.resolve(
+            item.company_name, article.published
+        )
         if symbol is None:
             dropped_tickers += 1
             continue
+        if symbol in tickers and tickers[symbol][0] >= item.relevance_score:
+            continue  # two share classes of one issuer: the more relevant answer stands
         tickers[symbol] = (item.relevance_score, item.sentiment_score)
-        quote = " ".join(item.evidence.split()).strip("\"'“”‘’ ")
+        words = item.evidence.split()[:MAX_EVIDENCE_WORDS]
+        quote = " ".join(words).strip("\"'“”‘’ ")
         if quote and _normalised(quote) in haystack:
             evidence[symbol] = quote
         else:
@@ -126,7 +153,7 @@ def resolve(answer: LLMAnswer, article: ArticleText, reference: TickerReference)
     try:
         analysis = ArticleAnalysis.build(
             summary_sentence=answer.summary_sentence,
-            summary_paragraph=answer.summary_paragraph,
+            summary_paragraph=_bounded(answer.summary_paragraph),
             overall_score=answer.overall_sentiment_score,
             tickers=tickers,
             topics=answer.topics[:5],
@@ -135,6 +162,19 @@ def resolve(answer: LLMAnswer, article: ArticleText, reference: TickerReference)
     except ValueError as exc:
         raise AnalysisError(f"model answer has unusable scores: {exc}") from exc
     return Resolved(analysis, dropped_tickers, dropped_evidence)
+
+
+def _bounded(paragraph: str) -> str:
+    """The paragraph, cut at a sentence end within MAX_PARAGRAPH_CHARS when it runs over."""
+    paragraph = " ".join(paragraph.split())
+    if len(paragraph) <= MAX_PARAGRAPH_CHARS:
+        return paragraph
+    kept = ""
+    for sentence in _SENTENCE_END.split(paragraph):
+        if len(kept) + len(sentence) + 1 > MAX_PARAGRAPH_CHARS:
+            break
+        kept = f"{kept} {sentence}".strip()
+    return kept or paragraph[:MAX_PARAGRAPH_CHARS].rsplit(" ", 1)[0]
 
 
 def _normalised(text: str) -> str:

@@ -247,12 +247,9 @@ class BatchAPIAnalyzer(OpenAICompatibleAnalyzer):
                 "custom_id": article.article_id,
                 "method": "POST",
                 "url": ENDPOINT,
-                "body": {
-                    "model": self.model,
-                    "messages": self.messages(article),
-                    "response_format": response_format(FORMATS[self._format]),
-                    "temperature": 0,
-                },
+                "body": self.request_body(
+                    self.messages(article), response_format(FORMATS[self._format])
+                ),
             }
             for article in articles
         ]

@@ -36,6 +36,7 @@ class AnalyzerSettings:
     concurrency: int = 8
     breaker_threshold: int = 5
     max_input_tokens: int = 3000
+    max_output_tokens: int | None = 800
     max_requests: int | None = None
     max_tokens: int | None = None
     max_cost_usd: float | None = None
@@ -90,6 +91,7 @@ def build_analyzer(
         "prompt_version": settings.prompt_version or PROMPT_VERSION,
         "concurrency": settings.concurrency,
         "max_input_tokens": settings.max_input_tokens,
+        "max_output_tokens": settings.max_output_tokens,
         "breaker_threshold": settings.breaker_threshold,
         "budget": Budget(settings.max_requests, settings.max_tokens, settings.max_cost_usd),
         "prices": PriceTable(dict(settings.prices)),

@@ -34,17 +34,20 @@ from orchestration.analysis.base import (
     RunStats,
     failure_of,
 )
+from orchestration.analysis.boilerplate import strip_boilerplate
 from orchestration.analysis.cache import AnswerCache, CachedAnswer, CacheKey, content_hash
 from orchestration.analysis.costs import Budget, PriceTable
+from orchestration.analysis.relevance import article_companies
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
 from orchestration.analysis.tickers import TickerReference
 
 __all__ = ["NAME", "PROMPT_VERSION", "OpenAICompatibleAnalyzer", "load_prompt", "response_schema"]
 
 NAME = "openai-compatible"
-PROMPT_VERSION = "article-v2"
+PROMPT_VERSION = "article-v3"
 MAX_ARTICLE_TOKENS = 3_000  # title + body; the lead comes first, so a cut loses the tail
 MAX_TITLE_TOKENS = 200
+MAX_CANDIDATES = 12  # companies listed after the article, most relevant first
 _FORMAT_REJECTED = (
     openai.BadRequestError,
     openai.UnprocessableEntityError,
@@ -93,11 +96,29 @@ def load_prompt(version: str = PROMPT_VERSION) -> str:
     return (resources.files("orchestration.analysis") / "prompts" / name).read_text("utf-8")
 
 
-def article_message(article: ArticleText, max_tokens: int = MAX_ARTICLE_TOKENS) -> str:
-    """The article as delimited data, cut to `max_tokens`: title first, then the lead."""
+def article_message(
+    article: ArticleText,
+    max_tokens: int = MAX_ARTICLE_TOKENS,
+    reference: TickerReference | None = None,
+) -> str:
+    """The article as delimited data, cut to `max_tokens`: title first, then the lead.
+
+    Publisher boilerplate is left out (it costs tokens and names companies the article is
+    not about). With a reference, the companies our matcher finds in what is sent follow
+    the article as candidates, so the model starts from the same resolver as the offline
+    analyzer and only has to confirm, drop or add.
+    """
     title = tokens.truncate(article.title, MAX_TITLE_TOKENS)
-    body = tokens.truncate(article.body, max_tokens - tokens.count_tokens(title))
-    return f"<<<ARTICLE\nTitle: {title}\n\n{body}\nARTICLE>>>"
+    body = strip_boilerplate(article.body)
+    body = tokens.truncate(body, max_tokens - tokens.count_tokens(title))
+    sent = f"<<<ARTICLE\nTitle: {title}\n\n{body}\nARTICLE>>>"
+    if reference is None:
+        return sent
+    found = list(article_companies(reference, title, body, article.published))
+    if not found:
+        return sent
+    listed = "; ".join(f"{reference.name_of(s)} ({s})" for s in found[:MAX_CANDIDATES])
+    return f"{sent}\nCompanies found: {listed}"
 
 
 class OpenAICompatibleAnalyzer:
@@ -122,8 +143,10 @@ class OpenAICompatibleAnalyzer:
         budget: Budget | None = None,
         prices: PriceTable | None = None,
         cache: AnswerCache | None = None,
+        max_output_tokens: int | None = None,
     ) -> None:
         self.reference = reference
+        self.max_output_tokens = max_output_tokens
         self.model = model
         self.prompt_version = prompt_version
         self.max_retries = max_retries
@@ -150,13 +173,30 @@ class OpenAICompatibleAnalyzer:
     def dropped_tickers(self) -> int:
         return self.stats.dropped_tickers
 
+    def user_message(self, article: ArticleText) -> str:
+        return article_message(article, self.max_input_tokens, self.reference)
+
     def messages(self, article: ArticleText, sent: str | None = None) -> list[dict[str, str]]:
-        sent = sent or article_message(article, self.max_input_tokens)
+        sent = sent or self.user_message(article)
         return [{"role": "system", "content": self._prompt}, {"role": "user", "content": sent}]
 
     def cache_key(self, article: ArticleText, sent: str | None = None) -> CacheKey:
-        sent = sent or article_message(article, self.max_input_tokens)
+        sent = sent or self.user_message(article)
         return CacheKey(content_hash(sent), self.model, self.prompt_version, SCHEMA_VERSION)
+
+    def request_body(self, messages: list[dict[str, str]], fmt: dict[str, Any]) -> dict[str, Any]:
+        """One chat completion request, online or in a batch file."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "response_format": fmt,
+            "temperature": 0,
+        }
+        if self.max_output_tokens:
+            # "max_tokens" rather than OpenAI's newer "max_completion_tokens": every
+            # OpenAI-compatible server (vLLM, llama.cpp, Ollama) reads this one.
+            body["max_tokens"] = self.max_output_tokens
+        return body
 
     # --- the two entry points ---------------------------------------------------------------
 
@@ -216,7 +256,7 @@ class OpenAICompatibleAnalyzer:
     async def _analyze_one(
         self, run: _Run, article: ArticleText
     ) -> tuple[ArticleAnalysis, CallRecord]:
-        sent = article_message(article, self.max_input_tokens)
+        sent = self.user_message(article)
         key = self.cache_key(article, sent)
         cached = self.cache.get(key)
         if cached is not None:
@@ -322,12 +362,7 @@ class OpenAICompatibleAnalyzer:
                 response = await run.client.post(
                     "/chat/completions",
                     cast_to=object,  # the parsed JSON body
-                    body={
-                        "model": self.model,
-                        "messages": messages,
-                        "response_format": fmt,
-                        "temperature": 0,
-                    },
+                    body=self.request_body(messages, fmt),
                 )
             except openai.APIError as exc:
                 if attempt == self.max_retries or not retry.is_retryable(exc):

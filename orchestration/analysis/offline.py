@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from orchestration.analysis import lexicon
 from orchestration.analysis.base import BatchResult, failure_of
+from orchestration.analysis.relevance import Subject, read_article
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
 from orchestration.analysis.sentence_model import SentenceModel, default_model
-from orchestration.analysis.text import content_words, sentences, tokens
-from orchestration.analysis.tickers import TickerReference
+from orchestration.analysis.text import content_words, tokens
+from orchestration.analysis.tickers import Mention, TickerReference
 
 NAME = "offline"
 MODEL = "tickerpulse-sentence-model"
@@ -58,6 +59,7 @@ class _Plan:
     named: list[frozenset[str]]
     clauses: dict[int, list[tuple[str, set[str]]]]
     texts: list[str]
+    relevance: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -167,18 +169,28 @@ class OfflineAnalyzer:
 
     def _plan(self, article: ArticleText) -> _Plan:
         """What to score: every sentence, and the clauses of sentences naming several companies."""
-        texts = [article.title.strip(), *sentences(article.body)]
+        read = read_article(self.reference, article.title, article.body, article.published)
+        texts, found = read.sentences, read.subjects
         named: list[frozenset[str]] = []
         previous: frozenset[str] = frozenset()
-        for text in texts:
-            symbols = frozenset(m.symbol for m in self.reference.find(text))
+        for text, symbols in zip(texts, read.named, strict=True):
             if not symbols and len(previous) == 1 and _BACK_REFERENCE.match(text):
                 symbols = previous
             named.append(symbols)
             previous = symbols or previous
-        clauses = {i: self._clauses(text) for i, text in enumerate(texts) if len(named[i]) > 1}
+        clauses = {
+            i: self._clauses(text, article, found)
+            for i, text in enumerate(texts)
+            if len(named[i]) > 1
+        }
         extra = [clause for parts in clauses.values() for clause, _ in parts]
-        return _Plan(article, len(texts), named, clauses, texts + extra)
+        relevance = {symbol: subject.relevance for symbol, subject in found.items()}
+        return _Plan(article, len(texts), named, clauses, texts + extra, relevance)
+
+    def _find(self, text: str, article: ArticleText, found: dict[str, Subject]) -> list[Mention]:
+        """A sentence's companies, among those the whole article was found to name."""
+        mentions = self.reference.find(text, article.published, known=found)
+        return [m for m in mentions if m.symbol in found]
 
     def _finish(self, plan: _Plan, scores: list[float]) -> ArticleAnalysis:
         parsed = self._sentences(plan, iter(scores))
@@ -188,7 +200,7 @@ class OfflineAnalyzer:
             summary_sentence=summary[0],
             summary_paragraph=" ".join(summary[1]),
             overall_score=overall,
-            tickers=self._ticker_scores(parsed),
+            tickers=self._ticker_scores(parsed, plan.relevance),
         )
 
     @staticmethod
@@ -209,31 +221,30 @@ class OfflineAnalyzer:
             out.append(_Sentence(text, weight, sentence_scores[index], symbols, by_symbol))
         return out
 
-    def _clauses(self, text: str) -> list[tuple[str, set[str]]]:
+    def _clauses(
+        self, text: str, article: ArticleText, found: dict[str, Subject]
+    ) -> list[tuple[str, set[str]]]:
         """The clauses of a sentence with the companies each is about; an unnamed clause
         continues the company before it."""
         out: list[tuple[str, set[str]]] = []
         current: set[str] = set()
         for clause in _CLAUSE_BREAK.split(text):
-            current = {m.symbol for m in self.reference.find(clause)} or current
+            current = {m.symbol for m in self._find(clause, article, found)} or current
             if clause.strip() and current:
                 out.append((clause, current))
         return out
 
-    def _ticker_scores(self, parsed: list[_Sentence]) -> dict[str, tuple[float, float]]:
-        counts = Counter(symbol for s in parsed for symbol in s.symbols)
-        total = sum(counts.values())
+    @staticmethod
+    def _ticker_scores(
+        parsed: list[_Sentence], relevance: dict[str, float]
+    ) -> dict[str, tuple[float, float]]:
+        """Each company's score from its sentences; relevance is relevance.py's."""
+        symbols = dict.fromkeys(symbol for s in parsed for symbol in s.symbols)
         scores: dict[str, tuple[float, float]] = {}
-        for symbol, count in counts.items():
+        for symbol in symbols:
             own = [s for s in parsed if symbol in s.symbols]
-            first = next(i for i, s in enumerate(parsed) if symbol in s.symbols)
-            relevance = (
-                0.4 * (symbol in parsed[0].symbols)
-                + 0.2 * (1 - first / len(parsed))
-                + 0.4 * count / total
-            )
             score = _weighted_mean([(s.weight, s.by_symbol[symbol]) for s in own])
-            scores[symbol] = (relevance, score)
+            scores[symbol] = (relevance.get(symbol, 0.01), score)
         return scores
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -48,6 +49,7 @@ class ArticleText:
     article_id: str
     title: str
     body: str
+    published: date | None = None  # dates former tickers: FB is META before 2022-06-09
 
 
 class TickerSentiment(BaseModel):

@@ -17,7 +17,7 @@ from orchestration.assets.reference import ticker_reference
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import AnalyzerResource, WarehouseResource
 from orchestration.warehouse.analyses import articles_in, dead_letters, save_analyses
-from orchestration.warehouse.frames import companies_from_frame
+from orchestration.warehouse.frames import aliases_from_frame, companies_from_frame
 
 _PROGRESS_EVERY = 100
 
@@ -135,12 +135,8 @@ def _reference_from(con: duckdb.DuckDBPyConnection) -> TickerReference:
     companies = companies_from_frame(con.sql("select * from raw.tickers").pl())
     if not companies:
         raise dg.Failure("raw.tickers is empty: materialize ticker_reference first")
-    # TODO(lead, at the matcher merge): two things to change here.
-    # 1. The old matcher has no ambiguity list: handed the whole universe it reads "Eastern
-    #    time" and "Dana Whitcombe" as companies, so until the new matcher lands it gets the
-    #    S&P 500 rows it was written for. Drop this filter with the new matcher.
-    # 2. TickerReference takes companies only; pass raw.ticker_aliases too once it can.
-    return TickerReference([c for c in companies if c.is_sp500])
+    aliases = aliases_from_frame(con.sql("select * from raw.ticker_aliases").pl())
+    return TickerReference(companies, aliases)
 
 
 def _preview(articles: list[ArticleText], analyses: dict[str, ArticleAnalysis]) -> str:

@@ -24,7 +24,8 @@ def articles_in(con: duckdb.DuckDBPyConnection, days: list[date]) -> list[tuple[
     return [
         (day, ArticleText(*row))
         for day, *row in con.execute(
-            "select partition_date, article_id, title, coalesce(body, '') from raw.articles "
+            "select partition_date, article_id, title, coalesce(body, ''), "
+            "published_at::date from raw.articles "
             "where partition_date between ? and ? order by published_at, article_id",
             [days[0], days[-1]],
         ).fetchall()

@@ -98,6 +98,20 @@ def aliases_frame(aliases: list[Alias]) -> pl.DataFrame:
     )
 
 
+def aliases_from_frame(frame: pl.DataFrame) -> list[Alias]:
+    """raw.ticker_aliases rows back as Alias records."""
+    return [
+        Alias(
+            alias=row["alias"],
+            symbol=row["symbol"],
+            kind=row["kind"],
+            valid_from=row["valid_from"],
+            valid_to=row["valid_to"],
+        )
+        for row in frame.iter_rows(named=True)
+    ]
+
+
 def articles_frame(articles: list[Article], run_id: str) -> pl.DataFrame:
     return pl.DataFrame(
         {
