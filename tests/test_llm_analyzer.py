@@ -624,7 +624,7 @@ def test_the_prompt_lists_the_matchers_companies_and_the_models_additions_are_va
 
     (request,) = openai_server.requests
     assert request.user_message.endswith(
-        "ARTICLE>>>\nCompanies found: Apple Inc. (AAPL); Pfizer (PFE); Boeing (BA)"
+        "ARTICLE>>>\nCompanies found: Apple (AAPL); Pfizer (PFE); Boeing (BA)"
     )
     assert "views and opinions" not in request.user_message  # boilerplate is not sent
     # The server names Boeing without a ticker and invents ZZZZ: Boeing resolves by name

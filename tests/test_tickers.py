@@ -246,11 +246,12 @@ def test_resolving_model_answers_by_ticker_or_name(reference):
     assert reference.resolve("Max") is None  # a name is read as a name, not as ticker MAX
 
 
-def test_the_packaged_table_is_the_sp500_list_with_share_classes_grouped():
+def test_the_packaged_reference_is_every_listed_company_with_share_classes_grouped():
     reference = default_reference()
-    assert len(reference) == 503
-    assert "AAPL" in reference and "BRK.B" in reference
+    assert len(reference) > 10_000
+    assert "AAPL" in reference and "BRK-B" in reference and "AA" in reference
     assert reference.companies["BA"].sector == "Industrials"
+    assert reference.companies["AA"].sector is None  # Alcoa: listed, not in the S&P 500
     assert reference.resolve("GOOG") == reference.resolve("GOOGL") == "GOOGL"
 
 
@@ -267,7 +268,7 @@ def test_longest_name_wins_and_case_matters():
 
 def test_resolving_names_and_symbols_in_the_packaged_table():
     reference = default_reference()
-    assert reference.resolve("brk-b") == "BRK.B"
+    assert reference.resolve("brk.b") == reference.resolve("BRK/B") == "BRK-B"
     assert reference.resolve("$msft") == "MSFT"
     assert reference.resolve("boeing") == "BA"
 

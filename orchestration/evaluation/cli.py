@@ -105,8 +105,9 @@ def run_eval(args: argparse.Namespace) -> int:
         return 2
     tables: set[str] = set()
     with connect(database) as con:
-        # The pipeline's LLM answer cache, on this connection: an answer is paid for once.
-        cache = AnswerCache(store=lambda: nullcontext(con))
+        # The pipeline's LLM answer cache, read on this connection before the calls and
+        # saved after each set: an answer is paid for once.
+        cache = AnswerCache(loader=lambda: nullcontext(con))
         analyzer = build_analyzer(settings, default_reference(), cache)
         for dataset in datasets:
             print(f"\n{dataset.name}: {len(dataset.examples)} {dataset.kind} rows")
