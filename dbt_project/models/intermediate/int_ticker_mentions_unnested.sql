@@ -11,6 +11,7 @@ unnested as (
         published_at,
         source,
         title,
+        url,
         analysis_version,
         unnest(tickers, recursive := true)
     from articles
@@ -24,6 +25,7 @@ final as (
         published_at,
         source,
         title,
+        url,
         relevance_score,
         ticker_sentiment_score,
         ticker_sentiment_label,

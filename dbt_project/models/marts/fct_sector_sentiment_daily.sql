@@ -2,11 +2,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['sector', 'sentiment_date'],
-        on_schema_change='fail',
-        pre_hook="{{ delete_incremental_window('sentiment_date') }}",
-        meta={'incremental_window': {'date_column': 'sentiment_date', 'days_after': 0}}
+        meta={'incremental_window': {'date_column': 'sentiment_date'}}
     )
 }}
 

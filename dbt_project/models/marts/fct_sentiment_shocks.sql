@@ -3,10 +3,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['ticker', 'sentiment_date'],
-        on_schema_change='fail',
-        pre_hook="{{ delete_incremental_window('sentiment_date', days_after=30) }}",
         meta={'incremental_window': {'date_column': 'sentiment_date', 'days_after': 30}}
     )
 }}
