@@ -20,7 +20,19 @@
     end
 {%- endmacro %}
 
-{#- A label as a column name stem: Somewhat-Bullish -> somewhat_bullish. -#}
-{% macro sentiment_label_name(label) -%}
-    {{ label | lower | replace('-', '_') }}
+{#- The count columns of a day, Bullish first: Somewhat-Bullish -> somewhat_bullish_count. -#}
+{% macro sentiment_label_count_columns() -%}
+    {%- set columns = [] -%}
+    {%- for label in sentiment_labels() | reverse -%}
+        {%- do columns.append(label | lower | replace('-', '_') ~ '_count') -%}
+    {%- endfor -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+{#- Aggregates: for each label, the rows whose `label_column` is that label. -#}
+{% macro sentiment_label_counts(label_column) -%}
+    {%- for label in sentiment_labels() | reverse %}
+        count(*) filter (where {{ label_column }} = '{{ label }}')
+            as {{ sentiment_label_count_columns()[loop.index0] }}{{ ',' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

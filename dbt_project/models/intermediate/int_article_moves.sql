@@ -29,14 +29,14 @@ final as (
     select
         articles.article_id,
         articles.published_date,
-        {% if is_incremental() -%}
-        case
-            when known_days.published_date <> articles.published_date
-                then known_days.published_date
-        end
-        {%- else -%}
-        cast(null as date)
-        {%- endif %} as moved_from_date,
+        {% if is_incremental() %}
+            case
+                when known_days.published_date <> articles.published_date
+                    then known_days.published_date
+            end as moved_from_date,
+        {% else %}
+            cast(null as date) as moved_from_date,
+        {% endif %}
         '{{ invocation_id }}' as invocation_id
     from articles
     {% if is_incremental() -%}

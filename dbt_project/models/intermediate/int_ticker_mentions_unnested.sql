@@ -13,7 +13,8 @@ unnested as (
         title,
         url,
         analysis_version,
-        unnest(tickers, recursive := true)
+        -- One column per struct field (ticker, relevance_score, ...): no single alias fits.
+        unnest(tickers, recursive := true)  -- noqa: AL03
     from articles
 ),
 

@@ -31,7 +31,7 @@ final as (
     from mentions
     qualify row_number() over (
         partition by ticker, published_date
-        order by ticker_sentiment_score, relevance_score desc, published_at, article_id
+        order by ticker_sentiment_score asc, relevance_score desc, published_at asc, article_id asc
     ) = 1
 )
 

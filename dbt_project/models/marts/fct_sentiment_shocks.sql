@@ -52,7 +52,8 @@ trailing_spans as (
         *,
         cast(sentiment_date - first_trailing_date as double) as trailing_calendar_days
     from trailing_windows
-    where trailing_days_with_news >= {{ min_trailing_days }}
+    where
+        trailing_days_with_news >= {{ min_trailing_days }}
         and {{ in_incremental_window('sentiment_date', days_after=30) }}
 ),
 

@@ -24,12 +24,9 @@ daily as (
         sum({{ exact('ticker_sentiment_score') }}) / count(*) as mean_sentiment_score,
         -- Relevance-weighted: a passing mention moves the day less than a lead story.
         sum({{ exact('relevance_score') }} * {{ exact('ticker_sentiment_score') }})
-            / nullif(sum({{ exact('relevance_score') }}), 0) as weighted_sentiment_score,
+        / nullif(sum({{ exact('relevance_score') }}), 0) as weighted_sentiment_score,
         sum({{ exact('relevance_score') }}) as total_relevance,
-        {%- for label in sentiment_labels() | reverse %}
-        count(*) filter (where ticker_sentiment_label = '{{ label }}')
-            as {{ sentiment_label_name(label) }}_count{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ sentiment_label_counts('ticker_sentiment_label') }}
     from mentions
     group by ticker, sector, published_date
 ),
@@ -43,11 +40,11 @@ final as (
         source_count,
         round(mean_sentiment_score, 4) as mean_sentiment_score,
         -- All-zero relevance (possible from an LLM) falls back to the plain mean.
-        round(coalesce(weighted_sentiment_score, mean_sentiment_score), 4) as weighted_sentiment_score,
+        round(
+            coalesce(weighted_sentiment_score, mean_sentiment_score), 4
+        ) as weighted_sentiment_score,
         cast(round(total_relevance, 4) as double) as total_relevance,
-        {%- for label in sentiment_labels() | reverse %}
-        {{ sentiment_label_name(label) }}_count,
-        {%- endfor %}
+        {{ sentiment_label_count_columns() | join(', ') }},
         {{ sentiment_label('round(coalesce(weighted_sentiment_score, mean_sentiment_score), 4)') }}
             as sentiment_label
     from daily
