@@ -1,5 +1,5 @@
 {#- The label scale of Alpha Vantage NEWS_SENTIMENT; the same thresholds as
-    orchestration/analysis/schema.py:sentiment_label (tests/test_dbt_unit.py keeps the unit
+    orchestration/analysis/schema.py:sentiment_label (tests/test_marts.py keeps the unit
     test of the edges, in models/marts/_marts_unit_tests.yml, in step with it). Models and
     tests take the label strings from here. -#}
 
