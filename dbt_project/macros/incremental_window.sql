@@ -83,7 +83,13 @@
     with 'with_moves': false for int_article_moves, which the moved days come from. -#}
 {% macro delete_incremental_window() -%}
     {%- if is_incremental() -%}
-        {%- set window = config.get('meta')['incremental_window'] -%}
+        {%- set window = (config.get('meta') or {}).get('incremental_window') -%}
+        {%- if not window -%}
+            {{ exceptions.raise_compiler_error(
+                "incremental model " ~ this ~ " needs meta.incremental_window in its config"
+                ~ " (macros/incremental_window.sql): the days its runs delete and rebuild"
+            ) }}
+        {%- endif -%}
         delete from {{ this }}
         where {{ in_incremental_window(
             window.date_column, 0, window.get('days_after', 0), window.get('with_moves', true)
