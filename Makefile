@@ -29,9 +29,14 @@ dev: $(VENV)/.installed  ## open the Dagster UI on http://127.0.0.1:3000
 	  DAGSTER_HOME=$$home $(BIN)/python -m orchestration.instance && \
 	  DAGSTER_HOME=$$home $(BIN)/dagster dev -w workspace.yaml
 
-lint: $(VENV)/.installed
+# sqlfluff compiles every model with dbt: against an in-memory warehouse (no data file is
+# opened or created) and into its own target folder, so the manifest and partial-parse state
+# that Dagster reads in dbt_project/target stay as they are.
+lint: $(VENV)/.installed  ## ruff on the Python, sqlfluff (dbt templater) on the dbt SQL
 	$(BIN)/ruff check orchestration testservers tests bench scripts
 	$(BIN)/ruff format --check orchestration testservers tests bench scripts
+	cd dbt_project && TICKERPULSE_DUCKDB_PATH=:memory: DBT_TARGET_PATH=target/sqlfluff \
+	  DBT_LOG_PATH=logs/sqlfluff ../$(BIN)/sqlfluff lint models tests
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --extra dev -o requirements.lock pyproject.toml

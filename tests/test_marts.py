@@ -2,7 +2,7 @@
 
 The demo corpus spans five days, too few for trailing windows, so these tests land a history
 straight into a temporary warehouse's raw tables and run the project's dbt as a subprocess.
-Every dbt invocation costs 10-20 s here, so the module makes five, three of them at once.
+Every dbt invocation costs 10-20 s here, so the module makes six, and runs three pairs at once.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
-from orchestration.analysis.schema import ArticleAnalysis
+from orchestration.analysis.schema import ArticleAnalysis, sentiment_label
 from orchestration.analysis.universe import load_universe
 from orchestration.news.articles import Article
 from orchestration.paths import DBT_PROJECT_DIR
@@ -46,6 +47,9 @@ SPIKE = ("MSFT", START + timedelta(days=50))
 WINDOW = (START + timedelta(days=40), START + timedelta(days=41))
 AFTER_QUIET_DAYS = START + timedelta(days=64)
 MARTS_SCHEMAS = ("marts", "seeds")
+UNIT_TESTS = DBT_PROJECT_DIR / "models/marts/_marts_unit_tests.yml"
+# Past the 2-hour warning of raw.articles (models/staging/_sources.yml), short of its 24-hour error.
+LANDED_HOURS_AGO = 3
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,11 @@ class Mention:
 class History:
     database: Path
     mentions: list[Mention]
+    build_target: Path  # the full build's run_results.json
     docs: subprocess.Popen[str]  # `dbt docs generate` on a copy, running in the background
     docs_target: Path
+    freshness: subprocess.Popen[str]  # `dbt source freshness` on a copy, articles landed earlier
+    freshness_target: Path
 
 
 def _day(index: int) -> date:
@@ -182,10 +189,25 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
     # DuckDB lets one process open a file for writing: the docs build gets its own copy.
     shutil.copy(database, tmp / "docs.duckdb")
     docs = _dbt(tmp / "docs.duckdb", tmp / "docs", "docs", "generate", "--no-compile")
-    yield History(database, mentions, docs, tmp / "docs/target")
-    if docs.poll() is None:
-        docs.kill()
-    docs.communicate()
+    shutil.copy(database, tmp / "freshness.duckdb")
+    with duckdb.connect(str(tmp / "freshness.duckdb")) as con:
+        con.execute(
+            f"update raw.articles set landed_at = landed_at - interval {LANDED_HOURS_AGO} hour"
+        )
+    freshness = _dbt(tmp / "freshness.duckdb", tmp / "freshness", "source", "freshness")
+    yield History(
+        database,
+        mentions,
+        tmp / "full/target",
+        docs,
+        tmp / "docs/target",
+        freshness,
+        tmp / "freshness/target",
+    )
+    for process in (docs, freshness):
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
 
 
 def test_the_planted_shocks_are_found_and_nothing_else(history: History):
@@ -394,3 +416,42 @@ def test_dbt_docs_generate_succeeds(history: History):
     catalog = json.loads((history.docs_target / "catalog.json").read_text(encoding="utf-8"))
     assert "model.tickerpulse.fct_sentiment_shocks" in catalog["nodes"]
     assert not catalog.get("errors")
+
+
+def test_the_dbt_unit_tests_run_in_the_build_and_pass(history: History):
+    results = json.loads((history.build_target / "run_results.json").read_text(encoding="utf-8"))
+    unit_tests = {
+        r["unique_id"].rsplit(".", 1)[-1]: r["status"]
+        for r in results["results"]
+        if r["unique_id"].startswith("unit_test.")
+    }
+    assert unit_tests == {
+        "the_day_label_follows_the_alpha_vantage_edges": "pass",
+        "a_shock_is_a_z_score_against_the_trailing_days": "pass",
+    }
+
+
+def test_the_dbt_label_edges_are_the_python_label_scale():
+    (edges,) = [
+        test
+        for test in yaml.safe_load(UNIT_TESTS.read_text(encoding="utf-8"))["unit_tests"]
+        if test["name"] == "the_day_label_follows_the_alpha_vantage_edges"
+    ]
+    expected = {
+        row["weighted_sentiment_score"]: row["sentiment_label"] for row in edges["expect"]["rows"]
+    }
+    # Both sides of every edge: the edge itself, and one step of the 4-decimal scale toward 0.
+    for edge in (-0.35, -0.15, 0.15, 0.35):
+        toward_zero = round(edge + 0.0001 if edge < 0 else edge - 0.0001, 4)
+        assert edge in expected and toward_zero in expected, edge
+    assert expected == {score: sentiment_label(score) for score in expected}
+
+
+def test_source_freshness_warns_on_an_old_load_but_does_not_fail(history: History):
+    output = _wait(history.freshness)
+    sources = json.loads((history.freshness_target / "sources.json").read_text(encoding="utf-8"))
+    statuses = {r["unique_id"]: r["status"] for r in sources["results"]}
+    assert statuses == {
+        "source.tickerpulse.raw.articles": "warn",
+        "source.tickerpulse.raw.article_analysis": "pass",
+    }, output[-3000:]

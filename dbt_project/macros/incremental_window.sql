@@ -75,11 +75,36 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A pre-hook: delete the rows to rebuild (delete+insert alone only deletes the keys it
-    inserts, and a ticker-day or an article that left the window must go too). -#}
-{% macro delete_incremental_window(date_column, days_after=0, with_moves=true) -%}
+{#- The pre-hook of every incremental model (dbt_project.yml): delete the rows to rebuild
+    (delete+insert alone only deletes the keys it inserts, and a ticker-day or an article that
+    left the window must go too). The model names the days in its config, once for this hook
+    and for its tests (macros/tests/window_scope.sql):
+        meta={'incremental_window': {'date_column': 'sentiment_date', 'days_after': 29}}
+    with 'with_moves': false for int_article_moves, which the moved days come from. -#}
+{% macro delete_incremental_window() -%}
+    {%- if is_incremental() -%}
+        {%- set window = (config.get('meta') or {}).get('incremental_window') -%}
+        {%- if not window -%}
+            {{ exceptions.raise_compiler_error(
+                "incremental model " ~ this ~ " needs meta.incremental_window in its config"
+                ~ " (macros/incremental_window.sql): the days its runs delete and rebuild"
+            ) }}
+        {%- endif -%}
+        delete from {{ this }}
+        where {{ in_incremental_window(
+            window.date_column, 0, window.get('days_after', 0), window.get('with_moves', true)
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A pre-hook for a mart whose rows run up to the warehouse's last day with news: when a
+    re-run leaves that day without news, the rows after the new last day go. -#}
+{% macro delete_after_last_news_day(date_column, mentions, news_date_column) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where {{ in_incremental_window(date_column, 0, days_after, with_moves) }}
+        where {{ date_column }} > (
+            select coalesce(max({{ news_date_column }}), date '1900-01-01')
+            from {{ mentions }}
+        )
     {%- endif -%}
 {%- endmacro %}

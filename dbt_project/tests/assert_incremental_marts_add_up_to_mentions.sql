@@ -27,13 +27,19 @@ sectors as (
 ),
 
 ticker_days as (
-    select ticker, published_date as sentiment_date, count(*) as mention_count
+    select
+        ticker,
+        published_date as sentiment_date,
+        count(*) as mention_count
     from mentions
     group by ticker, published_date
 ),
 
 sector_days as (
-    select coalesce(sector, 'Unclassified') as sector, published_date as sentiment_date, count(*) as mention_count
+    select
+        coalesce(sector, 'Unclassified') as sector,
+        published_date as sentiment_date,
+        count(*) as mention_count
     from mentions
     group by coalesce(sector, 'Unclassified'), published_date
 ),

@@ -1,10 +1,10 @@
 {#- Tests of the incremental models check the rows the run rebuilt, not all history.
 
     dbt_project.yml gives every generic test `where: "incremental_window"`. A model that
-    rebuilds by day declares its day in its config:
-        meta={'incremental_window': {'date_column': 'published_date', 'days_after': 0}}
-    (days_after: the days after the window it rebuilds too). Its tests then read, on a daily
-    run, the days the run rebuilt (the window and the days articles left, as in
+    rebuilds by day declares its day in its config, which its pre-hook deletes by as well:
+        meta={'incremental_window': {'date_column': 'sentiment_date', 'days_after': 29}}
+    (days_after, default 0: the days after the window it rebuilds too). Its tests then read,
+    on a daily run, the days the run rebuilt (the window and the days articles left, as in
     macros/incremental_window.sql); rows outside them were tested by the run that wrote them.
     With 'key_column': 'article_id' their uniqueness tests read every row of the window's
     articles, wherever they are, so a copy of an article on another day still fails them.

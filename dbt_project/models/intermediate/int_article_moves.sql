@@ -7,11 +7,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key='article_id',
-        on_schema_change='fail',
-        pre_hook="{{ delete_incremental_window('published_date', with_moves=false) }}",
-        meta={'incremental_window': {'date_column': 'published_date', 'days_after': 0}}
+        meta={'incremental_window': {'date_column': 'published_date', 'with_moves': false}}
     )
 }}
 
@@ -32,14 +29,14 @@ final as (
     select
         articles.article_id,
         articles.published_date,
-        {% if is_incremental() -%}
-        case
-            when known_days.published_date <> articles.published_date
-                then known_days.published_date
-        end
-        {%- else -%}
-        cast(null as date)
-        {%- endif %} as moved_from_date,
+        {% if is_incremental() %}
+            case
+                when known_days.published_date <> articles.published_date
+                    then known_days.published_date
+            end as moved_from_date,
+        {% else %}
+            cast(null as date) as moved_from_date,
+        {% endif %}
         '{{ invocation_id }}' as invocation_id
     from articles
     {% if is_incremental() -%}

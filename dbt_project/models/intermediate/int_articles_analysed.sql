@@ -42,7 +42,7 @@ final as (
     from article_analyses
     qualify row_number() over (
         partition by article_id, published_date
-        order by analyzed_at desc, analysis_version
+        order by analyzed_at desc, analysis_version asc
     ) = 1
 )
 

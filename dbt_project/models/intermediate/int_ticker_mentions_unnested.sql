@@ -11,8 +11,10 @@ unnested as (
         published_at,
         source,
         title,
+        url,
         analysis_version,
-        unnest(tickers, recursive := true)
+        -- One column per struct field (ticker, relevance_score, ...): no single alias fits.
+        unnest(tickers, recursive := true)  -- noqa: AL03
     from articles
 ),
 
@@ -24,6 +26,7 @@ final as (
         published_at,
         source,
         title,
+        url,
         relevance_score,
         ticker_sentiment_score,
         ticker_sentiment_label,

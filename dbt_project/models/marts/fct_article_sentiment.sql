@@ -3,11 +3,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key='article_id',
-        on_schema_change='fail',
-        pre_hook="{{ delete_incremental_window('published_date') }}",
-        meta={'incremental_window': {'date_column': 'published_date', 'days_after': 0}}
+        meta={'incremental_window': {'date_column': 'published_date'}}
     )
 }}
 

@@ -41,7 +41,7 @@ portfolio_days as (
         sum({{ exact('weight_share') }}) as weight_share_with_news,
         -- Over the holdings with news only: a holding without news is not neutral news.
         sum({{ exact('weight_share') }} * {{ exact('weighted_sentiment_score') }})
-            / sum({{ exact('weight_share') }}) as weighted_sentiment_score
+        / sum({{ exact('weight_share') }}) as weighted_sentiment_score
     from holding_days
     group by portfolio, sentiment_date
 ),
@@ -52,10 +52,13 @@ final as (
         portfolio_days.sentiment_date,
         portfolios.holding_count,
         portfolio_days.holdings_with_news,
-        round(portfolio_days.weight_share_with_news / portfolios.total_weight_share, 4) as coverage,
+        round(
+            portfolio_days.weight_share_with_news / portfolios.total_weight_share, 4
+        ) as coverage,
         cast(portfolio_days.article_count as bigint) as article_count,
         round(portfolio_days.weighted_sentiment_score, 4) as weighted_sentiment_score,
-        {{ sentiment_label('round(portfolio_days.weighted_sentiment_score, 4)') }} as sentiment_label
+        {{ sentiment_label('round(portfolio_days.weighted_sentiment_score, 4)') }}
+            as sentiment_label
     from portfolio_days
     inner join portfolios on portfolio_days.portfolio = portfolios.portfolio
 )

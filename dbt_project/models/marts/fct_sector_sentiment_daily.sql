@@ -2,11 +2,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['sector', 'sentiment_date'],
-        on_schema_change='fail',
-        pre_hook="{{ delete_incremental_window('sentiment_date') }}",
-        meta={'incremental_window': {'date_column': 'sentiment_date', 'days_after': 0}}
+        meta={'incremental_window': {'date_column': 'sentiment_date'}}
     )
 }}
 
@@ -27,7 +24,7 @@ sector_days as (
         sum({{ exact('ticker_sentiment_score') }}) / count(*) as mean_sentiment_score,
         -- Weighting every mention by its relevance weights each ticker by its total relevance.
         sum({{ exact('relevance_score') }} * {{ exact('ticker_sentiment_score') }})
-            / nullif(sum({{ exact('relevance_score') }}), 0) as weighted_sentiment_score,
+        / nullif(sum({{ exact('relevance_score') }}), 0) as weighted_sentiment_score,
         sum({{ exact('relevance_score') }}) as total_relevance
     from mentions
     group by coalesce(sector, 'Unclassified'), published_date
@@ -42,7 +39,9 @@ final as (
         mention_count,
         round(mean_sentiment_score, 4) as mean_sentiment_score,
         -- All-zero relevance (possible from an LLM) falls back to the plain mean.
-        round(coalesce(weighted_sentiment_score, mean_sentiment_score), 4) as weighted_sentiment_score,
+        round(
+            coalesce(weighted_sentiment_score, mean_sentiment_score), 4
+        ) as weighted_sentiment_score,
         cast(round(total_relevance, 4) as double) as total_relevance,
         {{ sentiment_label('round(coalesce(weighted_sentiment_score, mean_sentiment_score), 4)') }}
             as sentiment_label

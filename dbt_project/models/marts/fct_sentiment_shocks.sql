@@ -3,10 +3,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['ticker', 'sentiment_date'],
-        on_schema_change='fail',
-        pre_hook="{{ delete_incremental_window('sentiment_date', days_after=30) }}",
         meta={'incremental_window': {'date_column': 'sentiment_date', 'days_after': 30}}
     )
 }}
@@ -55,7 +52,8 @@ trailing_spans as (
         *,
         cast(sentiment_date - first_trailing_date as double) as trailing_calendar_days
     from trailing_windows
-    where trailing_days_with_news >= {{ min_trailing_days }}
+    where
+        trailing_days_with_news >= {{ min_trailing_days }}
         and {{ in_incremental_window('sentiment_date', days_after=30) }}
 ),
 

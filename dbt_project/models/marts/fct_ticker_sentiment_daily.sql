@@ -2,11 +2,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['ticker', 'sentiment_date'],
-        on_schema_change='fail',
-        pre_hook="{{ delete_incremental_window('sentiment_date') }}",
-        meta={'incremental_window': {'date_column': 'sentiment_date', 'days_after': 0}}
+        meta={'incremental_window': {'date_column': 'sentiment_date'}}
     )
 }}
 
@@ -27,13 +24,9 @@ daily as (
         sum({{ exact('ticker_sentiment_score') }}) / count(*) as mean_sentiment_score,
         -- Relevance-weighted: a passing mention moves the day less than a lead story.
         sum({{ exact('relevance_score') }} * {{ exact('ticker_sentiment_score') }})
-            / nullif(sum({{ exact('relevance_score') }}), 0) as weighted_sentiment_score,
+        / nullif(sum({{ exact('relevance_score') }}), 0) as weighted_sentiment_score,
         sum({{ exact('relevance_score') }}) as total_relevance,
-        count(*) filter (where ticker_sentiment_label = 'Bullish') as bullish_count,
-        count(*) filter (where ticker_sentiment_label = 'Somewhat-Bullish') as somewhat_bullish_count,
-        count(*) filter (where ticker_sentiment_label = 'Neutral') as neutral_count,
-        count(*) filter (where ticker_sentiment_label = 'Somewhat-Bearish') as somewhat_bearish_count,
-        count(*) filter (where ticker_sentiment_label = 'Bearish') as bearish_count
+        {{ sentiment_label_counts('ticker_sentiment_label') }}
     from mentions
     group by ticker, sector, published_date
 ),
@@ -47,13 +40,11 @@ final as (
         source_count,
         round(mean_sentiment_score, 4) as mean_sentiment_score,
         -- All-zero relevance (possible from an LLM) falls back to the plain mean.
-        round(coalesce(weighted_sentiment_score, mean_sentiment_score), 4) as weighted_sentiment_score,
+        round(
+            coalesce(weighted_sentiment_score, mean_sentiment_score), 4
+        ) as weighted_sentiment_score,
         cast(round(total_relevance, 4) as double) as total_relevance,
-        bullish_count,
-        somewhat_bullish_count,
-        neutral_count,
-        somewhat_bearish_count,
-        bearish_count,
+        {{ sentiment_label_count_columns() | join(', ') }},
         {{ sentiment_label('round(coalesce(weighted_sentiment_score, mean_sentiment_score), 4)') }}
             as sentiment_label
     from daily

@@ -7,20 +7,11 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['ticker', 'sentiment_date'],
-        on_schema_change='fail',
         meta={'incremental_window': {'date_column': 'sentiment_date', 'days_after': 29}},
-        pre_hook=[
-            "{{ delete_incremental_window('sentiment_date', days_after=29) }}",
-            "{% if is_incremental() %}
-            delete from {{ this }}
-            where sentiment_date > (
-                select coalesce(max(published_date), date '1900-01-01')
-                from {{ ref('fct_ticker_mentions') }}
-            )
-            {% endif %}",
-        ]
+        pre_hook="{{ delete_after_last_news_day(
+            'sentiment_date', ref('fct_ticker_mentions'), 'published_date'
+        ) }}"
     )
 }}
 

@@ -22,7 +22,10 @@ user_holdings as (
 {% endif %}
 
 holdings as (
-    select portfolio, ticker, weight
+    select
+        portfolio,
+        ticker,
+        weight
     from {{ 'user_holdings' if holdings_csv else 'example_holdings' }}
 ),
 
