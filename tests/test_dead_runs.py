@@ -34,6 +34,7 @@ from dagster_graphql.test.utils import execute_dagster_graphql
 from orchestration.instance import ensure_warehouse_pool, prepare_home
 from orchestration.paths import PROJECT_ROOT
 from orchestration.run_health import Worker, process_start
+from orchestration.sensors import dead_run_sensor
 from tests.conftest import FIXTURES, write_sources
 
 SENSOR_INTERVAL_S = 2
@@ -217,3 +218,38 @@ def test_a_run_killed_with_its_daemon_is_failed_and_the_queued_run_then_succeeds
         f"started, the dead run failed at {failed_after:.1f} s and the queued run succeeded "
         f"at {succeeded_after:.1f} s"
     )
+
+
+def test_a_killed_demo_run_is_failed_by_the_sensor_and_names_the_cli_pid(
+    home: Path, tmp_path: Path
+):
+    """`tickerpulse demo` runs in its own process: killed, its run would stay STARTED."""
+    log = tmp_path / "demo.log"
+    instance = dg.DagsterInstance.get()
+    with log.open("ab") as out:
+        demo = subprocess.Popen(
+            [str(Path(sys.executable).with_name("tickerpulse")), "demo"],
+            cwd=PROJECT_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+    def started_run() -> dg.DagsterRun | None:
+        runs = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+        return next(iter(runs), None)
+
+    try:
+        run = _wait(started_run, 180, "the demo's first run to start", log)
+    finally:
+        demo.kill()
+        demo.wait()
+    worker = Worker.from_tags(run.run_id, run.tags)
+    assert worker is not None and worker.pid == demo.pid
+    assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
+
+    with dg.build_sensor_context(instance=instance) as context:
+        dead_run_sensor(context)
+
+    assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
+    [failure] = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.PIPELINE_FAILURE)
+    assert failure.message.startswith(f"Run worker pid {demo.pid} on {worker.host}: ")
