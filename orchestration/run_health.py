@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
@@ -74,7 +75,7 @@ class Worker:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_tags(cls, run_id: str, tags: dict[str, str]) -> Worker | None:
+    def from_tags(cls, run_id: str, tags: Mapping[str, str]) -> Worker | None:
         """The worker recorded for this run; None when absent, unreadable or inherited.
 
         A re-execution copies its parent's tags, so a record naming another run says

@@ -27,7 +27,9 @@ from orchestration.sensors import dead_run_sensor
 
 def _exited_worker(run_id: str) -> Worker:
     """The identity a worker that has since exited recorded: a real child process, reaped."""
-    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=-1)
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
     started = process_start(child.pid)
     assert started is not None
     child.communicate(b"")
@@ -82,10 +84,12 @@ def test_a_record_copied_from_another_run_or_unreadable_is_ignored():
     assert Worker.from_tags("parent-run", {}) is None
 
 
-def _started_run(instance: dg.DagsterInstance, worker: Worker | None) -> dg.DagsterRun:
-    run = instance.create_run_for_job(
-        defs.resolve_job_def("reference_job"), status=dg.DagsterRunStatus.STARTED
-    )
+def _active_run(
+    instance: dg.DagsterInstance,
+    worker: Worker | None,
+    status: dg.DagsterRunStatus = dg.DagsterRunStatus.STARTED,
+) -> dg.DagsterRun:
+    run = instance.create_run_for_job(defs.resolve_job_def("reference_job"), status=status)
     if worker is not None:
         worker = dataclasses.replace(worker, run_id=run.run_id)
         instance.add_run_tags(run.run_id, {WORKER_TAG: worker.to_tag()})
@@ -95,20 +99,23 @@ def _started_run(instance: dg.DagsterInstance, worker: Worker | None) -> dg.Dags
 def test_the_sensor_fails_only_runs_whose_worker_is_provably_gone():
     with dg.instance_for_test() as instance:
         dead = _exited_worker("")
-        dead_run = _started_run(instance, dead)
-        live_run = _started_run(instance, Worker.this_process(""))
-        remote_run = _started_run(instance, dataclasses.replace(dead, host="another-host"))
-        unrecorded_run = _started_run(instance, None)
+        dead_run = _active_run(instance, dead)
+        live_run = _active_run(instance, Worker.this_process(""))
+        remote_run = _active_run(instance, dataclasses.replace(dead, host="another-host"))
+        unrecorded_run = _active_run(instance, None)
+        # Terminated from the UI, but the worker that would have ended it is gone too.
+        canceling_run = _active_run(instance, dead, dg.DagsterRunStatus.CANCELING)
 
         with dg.build_sensor_context(instance=instance) as context:
             result = dead_run_sensor(context)
 
         assert result.skip_message == (
-            "1 dead runs ended; 1 running here, 1 on other hosts (left alone), "
+            "2 dead runs ended; 1 running here, 1 on other hosts (left alone), "
             "1 without a worker record yet"
         )
         status = {r.run_id: r.status for r in instance.get_runs()}
         assert status[dead_run.run_id] == dg.DagsterRunStatus.FAILURE
+        assert status[canceling_run.run_id] == dg.DagsterRunStatus.CANCELED
         for run in (live_run, remote_run, unrecorded_run):
             assert status[run.run_id] == dg.DagsterRunStatus.STARTED
         [failure] = instance.all_logs(dead_run.run_id, of_type=dg.DagsterEventType.PIPELINE_FAILURE)
