@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import uuid
 
 import dagster as dg
 
+from orchestration import run_health
 from orchestration.instance import ensure_warehouse_pool, prepare_home
 from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.paths import serving_path, warehouse_path
@@ -37,17 +39,31 @@ def materialize_range(
 ) -> dg.ExecuteInProcessResult:
     """The reference data, then every day from start to end in one run (as a UI backfill)."""
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    run_id = str(uuid.uuid4())
     reference = defs.resolve_job_def("reference_job").execute_in_process(
-        instance=instance, run_config=run_config, raise_on_error=False
+        instance=instance,
+        run_config=run_config,
+        run_id=run_id,
+        tags=_worker_tags(run_id),
+        raise_on_error=False,
     )
     if not reference.success:
         return reference
+    run_id = str(uuid.uuid4())
     return defs.resolve_job_def("daily_news_job").execute_in_process(
         instance=instance,
         run_config=run_config,
-        tags={RANGE_START: start, RANGE_END: end},
+        run_id=run_id,
+        tags={RANGE_START: start, RANGE_END: end, **_worker_tags(run_id)},
         raise_on_error=False,
     )
+
+
+def _worker_tags(run_id: str) -> dict[str, str]:
+    # This process is the run's worker: if it is killed, dead_run_sensor (under `make dev`)
+    # can prove it gone and free the warehouse pool the run holds.
+    worker = run_health.Worker.this_process(run_id)
+    return {run_health.WORKER_TAG: worker.to_tag()} if worker else {}
 
 
 def run_demo(start: str, end: str) -> int:

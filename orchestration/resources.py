@@ -16,6 +16,7 @@ import duckdb
 from dagster_dbt import DbtCliResource
 from pydantic import Field
 
+from orchestration import run_health
 from orchestration.alerts.dispatch import DeliveryPolicy
 from orchestration.alerts.watchlists import (
     DEFAULT_WATCHLISTS,
@@ -70,6 +71,16 @@ class WarehouseResource(dg.ConfigurableResource):
         default=300.0,
         description="how long to wait for another process's lock on the file before failing",
     )
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Every warehouse run names its worker process before its first step, so that
+        # dead_run_sensor can prove it gone if it dies with the daemon that launched it.
+        run, instance = context.dagster_run, context.instance
+        if run is None or instance is None:
+            return
+        worker = run_health.Worker.this_process(run.run_id)
+        if worker and run_health.Worker.from_tags(run.run_id, run.tags) != worker:
+            instance.add_run_tags(run.run_id, {run_health.WORKER_TAG: worker.to_tag()})
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

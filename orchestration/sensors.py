@@ -1,7 +1,9 @@
-"""Sensors: ingest as soon as a drop file arrives or a feed changes, not only on the clock.
+"""Sensors: ingest as soon as a drop file arrives or a feed changes, not only on the clock;
+fail runs whose worker is provably gone, so they free the one-writer pool.
 
-Both ask cheap questions (orchestration/news/watch.py) and never write the warehouse; they
-peek at it read-only and carry on from their cursors when a run holds the file.
+The ingest sensors ask cheap questions (orchestration/news/watch.py) and never write the
+warehouse; they peek at it read-only and carry on from their cursors when a run holds the
+file. The dead-run sensor judges workers with orchestration/run_health.py.
 """
 
 import json
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration import settings
+from orchestration import run_health, settings
 from orchestration.jobs import ingest_job
 from orchestration.news import file_drop, http_state, watch
 from orchestration.news.fetch import http_client
@@ -112,4 +114,53 @@ def feed_sensor(
     )
 
 
-SENSORS = [file_drop_sensor, feed_sensor]
+_ACTIVE = [
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
+
+
+@dg.sensor(
+    minimum_interval_seconds=settings.sensor_interval_s(settings.DEAD_RUN_INTERVAL_ENV, 30),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="A run whose worker process is provably gone (killed with the daemon, a "
+    "killed demo, a reboot) -> marked failed, which frees the duckdb_warehouse pool; runs "
+    f"of other hosts are left alone ({settings.DEAD_RUN_INTERVAL_ENV}).",
+)
+def dead_run_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    here = run_health.Place.here()
+    if here is None:
+        return dg.SkipReason("no /proc here: run workers cannot be checked")
+    instance = context.instance
+    seen: dict[run_health.Health | None, int] = {}
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=_ACTIVE)):
+        worker = run_health.Worker.from_tags(run.run_id, run.tags)
+        verdict = run_health.judge(worker, here) if worker else None
+        health = verdict.health if verdict else None
+        seen[health] = seen.get(health, 0) + 1
+        if verdict is None or verdict.health is not run_health.Health.GONE:
+            continue
+        # A worker exits right after recording success: only a run still active is dead.
+        current = instance.get_run_by_id(run.run_id)
+        if current is None or current.status not in _ACTIVE:
+            continue
+        message = (
+            f"Run worker {verdict.reason}. dead_run_sensor marked the run "
+            f"{'canceled' if current.status == dg.DagsterRunStatus.CANCELING else 'failed'} "
+            "so that it no longer holds its pools."
+        )
+        context.log.warning(f"run {run.run_id}: {message}")
+        if current.status == dg.DagsterRunStatus.CANCELING:
+            instance.report_run_canceled(current, message)
+        else:
+            instance.report_run_failed(current, message)
+    return dg.SkipReason(
+        f"{seen.get(run_health.Health.GONE, 0)} dead runs ended; "
+        f"{seen.get(run_health.Health.ALIVE, 0)} running here, "
+        f"{seen.get(run_health.Health.ELSEWHERE, 0)} on other hosts (left alone), "
+        f"{seen.get(None, 0)} without a worker record yet"
+    )
+
+
+SENSORS = [file_drop_sensor, feed_sensor, dead_run_sensor]
