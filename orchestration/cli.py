@@ -8,8 +8,8 @@ import uuid
 
 import dagster as dg
 
-from orchestration import run_health
 from orchestration.instance import ensure_warehouse_pool, prepare_home
+from orchestration.operations import run_health
 from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.paths import serving_path, warehouse_path
 

@@ -16,7 +16,6 @@ import duckdb
 from dagster_dbt import DbtCliResource
 from pydantic import Field
 
-from orchestration import run_health
 from orchestration.alerts.dispatch import DeliveryPolicy
 from orchestration.alerts.watchlists import (
     DEFAULT_WATCHLISTS,
@@ -43,6 +42,7 @@ from orchestration.news.sources import (
     full_text_sources,
     load_sources,
 )
+from orchestration.operations import run_health
 from orchestration.paths import (
     DATABASE_ENV,
     DBT_PROJECT_DIR,

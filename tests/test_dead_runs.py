@@ -32,8 +32,8 @@ from dagster_graphql.client.query import LAUNCH_PIPELINE_EXECUTION_MUTATION
 from dagster_graphql.test.utils import execute_dagster_graphql
 
 from orchestration.instance import ensure_warehouse_pool, prepare_home
+from orchestration.operations.run_health import Worker, process_start
 from orchestration.paths import PROJECT_ROOT
-from orchestration.run_health import Worker, process_start
 from orchestration.sensors import dead_run_sensor
 from tests.conftest import FIXTURES, write_sources
 

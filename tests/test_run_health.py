@@ -14,7 +14,7 @@ import sys
 import dagster as dg
 
 from orchestration.definitions import defs
-from orchestration.run_health import (
+from orchestration.operations.run_health import (
     WORKER_TAG,
     Health,
     Place,
