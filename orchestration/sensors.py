@@ -3,7 +3,7 @@ fail runs whose worker is provably gone, so they free the one-writer pool.
 
 The ingest sensors ask cheap questions (orchestration/news/watch.py) and never write the
 warehouse; they peek at it read-only and carry on from their cursors when a run holds the
-file. The dead-run sensor judges workers with orchestration/run_health.py.
+file. The dead-run sensor judges workers with orchestration/operations/run_health.py.
 """
 
 import json
