@@ -12,11 +12,12 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration import settings
 from orchestration.jobs import ingest_job
 from orchestration.news import file_drop, http_state, watch
 from orchestration.news.fetch import http_client
 from orchestration.news.sources import load_sources
-from orchestration.operations import run_health, settings
+from orchestration.operations import run_health
 from orchestration.partitions import RANGE_END, RANGE_START, daily_partitions
 from orchestration.paths import project_path
 from orchestration.resources import NewsSourcesResource, WarehouseResource
