@@ -283,3 +283,23 @@ def test_the_offline_analyzer_reports_the_shared_relevance_without_boilerplate_c
         ("AAPL", companies(reference, title, NASDAQ_COM_APPLE)["AAPL"])
     ]
     assert "views and opinions" not in result.summary_paragraph
+
+
+@pytest.mark.parametrize(
+    ("text", "symbols"),
+    [
+        ("Honeywell raised its outlook.", {"HON"}),
+        ("Dell and Eaton beat estimates; Marvell rallied.", {"DELL", "ETN", "MRVL"}),
+        ("Hormel and McCormick lifted guidance.", {"HRL", "MKC"}),
+        ("Parker-Hannifin won a contract and AvalonBay bought land.", {"PH", "AVB"}),
+        ("Constellation Energy and Constellation Brands both rose.", {"CEG", "STZ"}),
+        ("GE Aerospace delivered engines.", {"GE"}),
+        ("Bank Of America and VICI PROPERTIES reported.", {"BAC", "VICI"}),
+        ("Alcoa cut output at its smelter; Barclays reported a profit.", {"AA", "BCS"}),
+        ("Twitter lost advertisers; Priceline bookings rose.", {"TWTR", "BKNG"}),
+        ("The Dow Jones Industrial Average rose; a Dow component fell.", set()),
+        ("The iShares MSCI Emerging Markets ETF fell as gold rallied.", set()),
+    ],
+)
+def test_the_packaged_universe_finds_the_companies_real_news_names(text, symbols):
+    assert {m.symbol for m in default_reference().find(text)} == symbols

@@ -68,8 +68,11 @@ class TickerReference:
         for company in companies:
             if company.security_type == "fund":
                 continue  # a fund is never named by an index or asset word, only its ticker
+            # S&P 500 members and the curated delisted names (Twitter, Yahoo) are well
+            # known: a one-word name of theirs counts without further evidence.
+            known = company.is_sp500 or company.delisted
             for variant in (company.name, *company.name_variants):
-                self._add_names(company.symbol, "name", variant, company.is_sp500)
+                self._add_names(company.symbol, "name", variant, known)
         for alias in aliases:
             if alias.symbol not in self.companies:
                 continue
