@@ -276,7 +276,10 @@ for _feature, _words in TRIGGERS.items():
         else:
             _EXACT.setdefault(_word, set()).add(_feature)
 _WORD = re.compile(r"[a-z0-9]+")
-_COMPILED = tuple((feature, re.compile(p), value) for feature, p, value in EVENTS)
+_BY_FEATURE: dict[str, list[tuple[re.Pattern[str], float]]] = {}
+for _feature, _pattern, _value in EVENTS:
+    _BY_FEATURE.setdefault(_feature, []).append((re.compile(_pattern), _value))
+_ORDER = tuple(_BY_FEATURE)
 assert {feature for feature, _, _ in EVENTS} == set(TRIGGERS)
 # When the first fires, the second is not counted: an ended lawsuit is not a lawsuit.
 _OVERRIDES = {"legal threat ended": "litigation or fine", "deal failed": "litigation or fine"}
@@ -287,19 +290,21 @@ SWINGS = frozenset(("swung to loss", "returned to profit"))
 def events(text: str) -> list[tuple[str, str, float]]:
     """(matched words, event feature, contribution) for each event class found, once each."""
     lowered = text.lower().replace("\u2019", "'")
+    words = set(_WORD.findall(lowered))
     candidates: set[str] = set()
-    for word in _WORD.findall(lowered):
-        if word in _EXACT:
-            candidates |= _EXACT[word]
-        if word[:4] in _PREFIX:
-            candidates |= _PREFIX[word[:4]]
+    for word in words.intersection(_EXACT):
+        candidates |= _EXACT[word]
+    for stem in {word[:4] for word in words}.intersection(_PREFIX):
+        candidates |= _PREFIX[stem]
     found: dict[str, tuple[str, str, float]] = {}
-    for feature, pattern, value in _COMPILED:
-        if feature in found or feature not in candidates:
+    for feature in _ORDER:
+        if feature not in candidates:
             continue
-        match = pattern.search(lowered)
-        if match:
-            found[feature] = (match.group(0).strip(), feature, value)
+        for pattern, value in _BY_FEATURE[feature]:
+            match = pattern.search(lowered)
+            if match:
+                found[feature] = (match.group(0).strip(), feature, value)
+                break
     for winner, loser in _OVERRIDES.items():
         if winner in found:
             found.pop(loser, None)

@@ -71,7 +71,7 @@ class _Amount:
 
 def compared_values(text: str) -> list[tuple[str, float, float]]:
     """(matched phrase, earlier value, current value) for each comparison of two figures."""
-    if not any(c.isdigit() for c in text):
+    if _DIGITS.search(text) is None:
         return []
     lowered = text.lower().replace("\u2212", "-")
     amounts = _amounts(lowered)
