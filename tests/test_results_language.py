@@ -83,6 +83,11 @@ def test_event_classes_carry_their_usual_direction(text, feature, sign):
     assert sign * found[feature] > 0
 
 
+def test_suing_is_bad_news_for_the_one_sued_not_for_the_one_suing():
+    assert "litigation or fine" not in {f for _, f, _ in events("Exxon Mobil sues Chevron.")}
+    assert "litigation or fine" in {f for _, f, _ in events("Chevron was sued by Exxon Mobil.")}
+
+
 def test_an_ended_lawsuit_is_not_also_counted_as_litigation():
     found = {feature for _, feature, _ in events("A judge dismissed the lawsuit against Tallis.")}
     assert "litigation or fine" not in found

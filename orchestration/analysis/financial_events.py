@@ -13,6 +13,9 @@ Polarity decisions:
   sentence from a stray direction word ("in line with the forecast, which was raised").
 - An outcome that ends a legal threat (dismissed, dropped, acquitted) is positive and
   replaces the negative reading of the same litigation words.
+- "A sues B" is no event for the sentence: the suit is bad news for B, not for A, and a
+  sentence naming both is scored for each company on its own; "was sued", "a lawsuit" and
+  fines are bad news for whoever the sentence is about.
 """
 
 from __future__ import annotations
@@ -178,9 +181,9 @@ EVENTS: tuple[tuple[str, str, float], ...] = (
     ),
     (
         "litigation or fine",
-        r"\b(?:sued|sues|lawsuits?|class action|fined|fines?|penalt\w+|"
-        r"investigation|probe|prosecutors?|charged|indicted|ordered to pay|damages|antitrust|"
-        r"accus\w+|sued to block)\b",
+        r"\b(?:(?:was|were|is|are|been|being|get|gets|got) sued|sued by|lawsuits?|"
+        r"class action|fined|fines?|penalt\w+|investigation|probe|prosecutors?|charged|"
+        r"indicted|ordered to pay|damages|antitrust|accus\w+)\b",
         -1.0,
     ),
     (
