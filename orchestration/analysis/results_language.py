@@ -69,21 +69,23 @@ def tokens(text: str) -> list[str]:
 def metric_spans(toks: list[str]) -> list[tuple[int, int, float]]:
     """(start, end, polarity) of every metric mention, longest phrase first, no overlaps."""
     out = []
-    i = 0
-    while i < len(toks):
-        for key in METRIC_FIRST.get(toks[i], ()):
-            if tuple(toks[i : i + len(key)]) == key:
+    done = 0  # toks[:done] are inside a metric already found
+    for i, tok in enumerate(toks):
+        if i < done or tok not in METRIC_FIRST:
+            continue
+        for key in METRIC_FIRST[tok]:
+            if len(key) == 1 or tuple(toks[i : i + len(key)]) == key:
                 out.append((i, i + len(key), METRICS[key]))
-                i += len(key)
+                done = i + len(key)
                 break
-        else:
-            i += 1
     return out
 
 
 def direction_hits(toks: list[str], spans: list[tuple[int, int, float]]) -> list[Hit]:
     """Direction words bound to the nearest metric of their clause."""
-    hits = []
+    hits: list[Hit] = []
+    if DIRECTIONS.keys().isdisjoint(toks):
+        return hits
     used: set[int] = set()
     for i, tok in enumerate(toks):
         entry = DIRECTIONS.get(tok)
