@@ -3,10 +3,11 @@
 Runs anywhere with no network and no model download; it is the default when no LLM
 endpoint is configured, and every test run uses it. Sentences are scored by the small
 logistic-regression model in sentence_model.py (trained with our finance lexicon and the
-results-language reading of results_language.py as features); a decisive results reading
-("operating profit rose to $41 million from $29 million") picks the side over the model.
-sentence_score() below is the lexicon's raw signal, and explain() lists what a sentence's
-score rests on.
+results-language reading of results_language.py as features). A decisive results reading
+("operating profit rose to $41 million from $29 million") can also pick the side over the
+model, when training chose a threshold for that (model.rule_threshold; the v3 weights have
+none: cross-validation found it cost tweet accuracy). sentence_score() below is the
+lexicon's raw signal, and explain() lists the phrases a sentence's score rests on.
 """
 
 from __future__ import annotations
