@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.analysis.offline import OfflineAnalyzer, sentence_score
+from orchestration.analysis.offline import OfflineAnalyzer, explain, sentence_score
 from orchestration.analysis.schema import ArticleText, sentiment_label
 from orchestration.analysis.text import sentences
 from orchestration.analysis.tickers import default_reference
@@ -81,6 +81,55 @@ def test_a_sentence_naming_two_companies_is_split_at_its_clauses(analyzer):
     )
     scores = {t.ticker: t.ticker_sentiment_score for t in result.tickers}
     assert scores["MSFT"] > 0 > scores["INTC"]
+
+
+@pytest.mark.parametrize(
+    ("headline", "first", "second"),
+    [
+        ("Microsoft beat estimates while Intel cut its outlook", "MSFT", "INTC"),
+        ("Nike raised its full-year guidance while FedEx cut its outlook", "NKE", "FDX"),
+        ("Deere won a $500 million contract, while Caterpillar will close two plants", "DE", "CAT"),
+        (
+            "Ford said operating profit rose to $3 billion from $2 billion, while General Motors "
+            "said its operating profit fell to $1 billion from $2 billion",
+            "F",
+            "GM",
+        ),
+    ],
+)
+def test_each_company_in_a_two_company_sentence_gets_its_own_direction(
+    analyzer, headline, first, second
+):
+    result = analyzer.analyze(_article(headline))
+    scores = {t.ticker: t.ticker_sentiment_score for t in result.tickers}
+    assert scores[first] > 0 > scores[second]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("Quarterly operating profit rose to $41 million from $29 million a year earlier.", "+"),
+        ("Net sales grew 12% to $310 million.", "+"),
+        ("The pre-tax loss narrowed to $3 million from $11 million.", "+"),
+        ("Operating costs increased by 9%.", "-"),
+        ("The group will close two plants and cut 400 jobs.", "-"),
+        ("Revenue slipped 4% on weaker demand in Europe.", "-"),
+        ("The company is headquartered in Ohio and employs 2,000 people.", "0"),
+        ("The transaction is expected to close in the third quarter.", "0"),
+    ],
+)
+def test_results_statements_read_the_way_an_analyst_reads_them(analyzer, sentence, label):
+    score = analyzer.analyze(_article(sentence)).overall_sentiment_score
+    assert {"+": score >= 0.15, "-": score <= -0.15, "0": abs(score) < 0.15}[label]
+
+
+def test_a_sentence_score_is_traced_to_its_phrases():
+    trace = explain("Operating profit rose to $41 million, but the group will cut 300 jobs.")
+    features = {feature for _, feature, _ in trace}
+    assert "operating profit up (subject)" in features
+    assert "event: job cuts" in features
+    assert all(isinstance(phrase, str) and phrase for phrase, _, _ in trace)
+    assert any(feature == "lexicon" for feature in features)
 
 
 def test_the_company_continues_the_last_named_company(analyzer):

@@ -118,7 +118,7 @@ def test_sql_label_of_the_day_matches_the_python_scale(demo: Pipeline):
 def test_every_row_records_the_analyzer_model_and_prompt_version(demo: Pipeline):
     assert demo.query(
         "select distinct analyzer, model, prompt_version from marts.fct_article_sentiment"
-    ) == [("offline", "tickerpulse-sentence-model", "2")]
+    ) == [("offline", "tickerpulse-sentence-model", "3")]
 
 
 def test_daily_counts_add_up_to_the_mentions(demo: Pipeline):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+from collections import Counter
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -114,3 +117,27 @@ def test_top_features_are_explainable(model):
     for feats in top.values():
         assert len(feats) == 10
         assert all(isinstance(name, str) and isinstance(w, float) for name, w in feats)
+
+
+def _labelled(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_the_announcement_eval_set_is_balanced_and_shares_no_sentence_with_training():
+    repo = Path(__file__).resolve().parents[1]
+    evaluation = _labelled(repo / "tests" / "data" / "announcements_eval.csv")
+    training = _labelled(repo / "orchestration" / "analysis" / "data" / "train_sentences.csv")
+    assert len(evaluation) >= 300
+    counts = Counter(row["label"] for row in evaluation)
+    assert set(counts) == set(CLASSES)
+    assert min(counts.values()) >= 0.3 * len(evaluation)
+    normalised = {" ".join(row["text"].lower().split()) for row in training}
+    assert not normalised & {" ".join(row["text"].lower().split()) for row in evaluation}
+
+
+def test_results_language_is_part_of_the_model_and_its_override_is_recorded(model):
+    everything = len(model.vocab) + 8
+    names = {name for feats in model.top_features(everything).values() for name, _ in feats}
+    assert {"res_pos", "res_neg", "res_net"} <= names
+    assert "rule_threshold" in model.meta

@@ -2,8 +2,12 @@
 
 Runs anywhere with no network and no model download; it is the default when no LLM
 endpoint is configured, and every test run uses it. Sentences are scored by the small
-logistic-regression model in sentence_model.py (trained with our finance lexicon as
-features); sentence_score() below is that lexicon's raw signal, one of its inputs.
+logistic-regression model in sentence_model.py (trained with our finance lexicon and the
+results-language reading of results_language.py as features). A decisive results reading
+("operating profit rose to $41 million from $29 million") can also pick the side over the
+model, when training chose a threshold for that (model.rule_threshold; the v3 weights have
+none: cross-validation found it cost tweet accuracy). sentence_score() below is the
+lexicon's raw signal, and explain() lists the phrases a sentence's score rests on.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from orchestration.analysis import lexicon
+from orchestration.analysis import lexicon, results_language
 from orchestration.analysis.base import BatchResult, failure_of
 from orchestration.analysis.relevance import Subject, read_article
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
@@ -24,7 +28,7 @@ from orchestration.analysis.tickers import Mention, TickerReference
 
 NAME = "offline"
 MODEL = "tickerpulse-sentence-model"
-VERSION = "2"
+VERSION = "3"
 
 _MAX_PHRASE = max(len(p.split()) for p in lexicon.PHRASES)
 _NEGATION_WINDOW = 3
@@ -106,20 +110,40 @@ def _hit_at(toks: list[str], i: int) -> tuple[float, int]:
     return 0.0, 1
 
 
+def explain(text: str) -> list[tuple[str, str, float]]:
+    """What one sentence's score rests on: (phrase, feature, contribution) for every
+    results-language hit (metric moves, figures, events) and every lexicon hit."""
+    out = [(h.phrase, h.feature, h.contribution) for h in results_language.explain(text)]
+    toks = tokens(text)
+    i = 0
+    while i < len(toks):
+        value, width = _hit_at(toks, i)
+        if value:
+            out.append((" ".join(toks[i : i + width]), "lexicon", value))
+        i += width
+    return out
+
+
 def calibrated_scores(model: SentenceModel, texts: list[str]) -> list[float]:
     """Sentence scores in [-1, 1] whose label on our scale is the classifier's decision.
 
     The score is p(positive) - p(negative), moved just inside the band of the class the
-    model chose, so a lone headline is labelled exactly as the evaluated model labels it.
+    model chose (or the results reading chose, see results_language.decide), so a lone
+    headline is labelled exactly as the evaluated model labels it.
     """
     if not texts:
         return []
+    readings = [results_language.explain(text) for text in texts]
     out = []
-    for negative, neutral, positive in model.predict_proba(texts).tolist():
+    for row, hits in zip(model.predict_proba(texts, readings).tolist(), readings, strict=True):
+        negative, neutral, positive = row
         score = positive - negative
-        if neutral >= max(negative, positive):
+        chosen = 1 if neutral >= max(negative, positive) else 2 if positive > negative else 0
+        reading = results_language.statement(hits)
+        chosen = results_language.decide(chosen, reading, model.rule_threshold)
+        if chosen == 1:
             score = max(-_NEUTRAL_EDGE, min(_NEUTRAL_EDGE, score))
-        elif positive > negative:
+        elif chosen == 2:
             score = max(score, _POLAR_EDGE)
         else:
             score = min(score, -_POLAR_EDGE)

@@ -7,7 +7,10 @@ Multinomial logistic regression over two feature blocks of one cleaned sentence:
   words ("shares LEX+", "LEX- after"); binary, idf-weighted, L2-normalised per sentence;
 - dense: five features from the lexicon (orchestration.analysis.lexicon): positive and
   negative phrase/word hit mass with negation, intensifiers and hedging applied exactly as in
-  offline.sentence_score, so text far from the training data still gets the lexicon's view.
+  offline.sentence_score, so text far from the training data still gets the lexicon's view;
+  and three from the results-language reader (orchestration.analysis.results_language):
+  the positive and negative mass of its metric-direction, figure and event hits, read from
+  the raw sentence (figures and all) before preprocessing.
 
 Vocabulary, idf weights and coefficients live in data/sentence_model.npz, written by
 scripts/train_sentence_model.py, which imports ``preprocess`` and ``Featurizer`` from here so
@@ -30,12 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.analysis import lexicon
+from orchestration.analysis import lexicon, results_language
 from orchestration.analysis.text import tokens
 
 CLASSES: tuple[str, str, str] = ("negative", "neutral", "positive")
 WEIGHTS_FILE = "sentence_model.npz"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 # --- preprocessing --------------------------------------------------------------------------
 # Everything that is a property of how a tweet was posted rather than of what it says goes:
@@ -232,11 +235,28 @@ def lexicon_features(toks: Sequence[str]) -> list[float]:
     return lexicon_scan(toks)[0]
 
 
+RESULTS_FEATURES = (
+    "res_pos",  # positive mass of the results-language hits, log-scaled
+    "res_neg",  # negative mass, log-scaled
+    "res_net",  # tanh of their signed sum (results_language.score)
+)
+DENSE_FEATURES = LEXICON_FEATURES + RESULTS_FEATURES
+
+
+def results_features(hits: Sequence[results_language.Hit]) -> list[float]:
+    """The RESULTS_FEATURES of one sentence's results-language hits."""
+    if not hits:
+        return [0.0, 0.0, 0.0]
+    pos = sum(h.contribution for h in hits if h.contribution > 0)
+    neg = -sum(h.contribution for h in hits if h.contribution < 0)
+    return [math.log1p(pos), math.log1p(neg), math.tanh(pos - neg)]
+
+
 # --- sparse features ------------------------------------------------------------------------
 
 
 class Featurizer:
-    """Cleaned text -> (sparse feature names, dense lexicon features)."""
+    """Cleaned text -> (sparse feature names, dense lexicon and results features)."""
 
     def __init__(self, negation_marks: bool = True, lexicon_context: bool = True) -> None:
         self.negation_marks = negation_marks
@@ -281,9 +301,10 @@ class Featurizer:
         return feats
 
     def analyse(self, text: str) -> tuple[set[str], list[float]]:
-        """Raw text in: the set of sparse feature names and the dense lexicon features."""
+        """Raw text in: the set of sparse feature names and the DENSE_FEATURES."""
         toks = tokens(preprocess(text))
         dense, tagged = lexicon_scan(toks)
+        dense = dense + results_features(results_language.explain(text))
         return set(self.sparse(toks, tagged)), dense
 
 
@@ -293,8 +314,8 @@ class Featurizer:
 class SentenceModel:
     """Numpy-only inference for the shipped sentence sentiment model.
 
-    logits = intercept + coef_sparse . (binary tf * idf, L2-normalised) + coef_lex . (lex_weight
-    * lexicon features); probabilities are the softmax of the logits.
+    logits = intercept + coef_sparse . (binary tf * idf, L2-normalised) + coef_dense . (lex_weight
+    * DENSE_FEATURES); probabilities are the softmax of the logits.
     """
 
     classes = CLASSES
@@ -313,13 +334,16 @@ class SentenceModel:
         self.vocab = list(vocab)
         self._index = {f: i for i, f in enumerate(self.vocab)}
         self.idf = np.asarray(idf, dtype=np.float64)
-        self.coef = np.asarray(coef, dtype=np.float64)  # (n_sparse + n_lexicon, 3)
+        self.coef = np.asarray(coef, dtype=np.float64)  # (n_sparse + n_dense, 3)
         self.intercept = np.asarray(intercept, dtype=np.float64)  # (3,)
         self.lex_weight = float(lex_weight)
         self.meta = meta or {}
         n = len(self.vocab)
-        if self.coef.shape != (n + len(LEXICON_FEATURES), len(CLASSES)) or self.idf.shape != (n,):
+        if self.coef.shape != (n + len(DENSE_FEATURES), len(CLASSES)) or self.idf.shape != (n,):
             raise ValueError("sentence model weights do not match this feature set")
+        # Strength of results-language reading that overrides the model (see
+        # results_language.decide); chosen by cross-validation at training time.
+        self.rule_threshold: float | None = self.meta.get("rule_threshold")
         self._sparse_coef = self.coef[:n]
         self._lex_coef = self.coef[n:]
 
@@ -331,7 +355,7 @@ class SentenceModel:
             classes=list(CLASSES),
             featurizer=self.featurizer.config(),
             lex_weight=self.lex_weight,
-            lexicon_features=list(LEXICON_FEATURES),
+            dense_features=list(DENSE_FEATURES),
         )
         buffer = io.BytesIO()
         np.savez_compressed(
@@ -358,8 +382,8 @@ class SentenceModel:
                 raise ValueError(f"unsupported sentence model format: {meta.get('format_version')}")
             if tuple(meta["classes"]) != CLASSES:
                 raise ValueError("unexpected class order in sentence model weights")
-            if tuple(meta["lexicon_features"]) != LEXICON_FEATURES:
-                raise ValueError("sentence model was trained with other lexicon features")
+            if tuple(meta["dense_features"]) != DENSE_FEATURES:
+                raise ValueError("sentence model was trained with other dense features")
             return cls(
                 featurizer=Featurizer.from_config(meta["featurizer"]),
                 vocab=str(data["vocab"]).split("\n"),
@@ -371,9 +395,19 @@ class SentenceModel:
             )
 
     # -- inference --
-    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+    def decision_function(
+        self,
+        texts: Sequence[str],
+        results: Sequence[Sequence[results_language.Hit]] | None = None,
+    ) -> np.ndarray:
         """Logits, shape (n, 3). The whole batch is gathered into flat index arrays first,
-        so numpy does the arithmetic in a handful of vectorised calls."""
+        so numpy does the arithmetic in a handful of vectorised calls.
+
+        ``results`` are the texts' results_language.explain hits when the caller already
+        has them (the offline analyzer reuses them); otherwise they are read here.
+        """
+        if results is None:
+            results = [results_language.explain(text) for text in texts]
         get = self._index.get
         sparse = self.featurizer.sparse
         rows: list[int] = []
@@ -386,7 +420,7 @@ class SentenceModel:
             hits.discard(-1)
             cols.extend(hits)
             rows.extend(repeat(r, len(hits)))
-            lex.append(dense)
+            lex.append(dense + results_features(results[r]))
         n = len(lex)
         logits = np.tile(self.intercept, (n, 1))
         if n == 0:
@@ -403,9 +437,13 @@ class SentenceModel:
         logits += (self.lex_weight * np.asarray(lex, dtype=np.float64)) @ self._lex_coef
         return logits
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        results: Sequence[Sequence[results_language.Hit]] | None = None,
+    ) -> np.ndarray:
         """Class probabilities, shape (n, 3), columns in CLASSES order."""
-        logits = self.decision_function(texts)
+        logits = self.decision_function(texts, results)
         logits -= logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)
         logits /= logits.sum(axis=1, keepdims=True)
@@ -425,11 +463,11 @@ class SentenceModel:
         The weight is the coefficient minus its mean over the three classes (the pull
         relative to the other two), per unit of the feature's model input: sparse features
         enter as idf-weighted, L2-normalised indicators (typically 0.1-0.4 in a headline),
-        lexicon features as lex_weight times their value. Word weights are fitted jointly
+        dense features as lex_weight times their value. Word weights are fitted jointly
         with the lexicon features, so a polar word the lexicon already scores may show a
         correcting weight of its own.
         """
-        names = list(self.vocab) + list(LEXICON_FEATURES)
+        names = list(self.vocab) + list(DENSE_FEATURES)
         weighted = self.coef.copy()
         weighted[len(self.vocab) :] *= self.lex_weight
         relative = weighted - weighted.mean(axis=1, keepdims=True)
