@@ -110,8 +110,8 @@ class NewsSourcesResource(dg.ConfigurableResource):
     sources_file: str = Field(default=DEFAULT_SOURCES, description="relative to the project root")
     timeout_s: float = Field(default=20.0, description="per-request timeout for http sources")
     max_attempts: int = Field(default=3, description="tries per request on 5xx, 429, timeouts")
-    max_workers: int = Field(default=4, description="sources read at the same time")
-    max_per_host: int = Field(default=2, description="at most this many at once per host")
+    max_workers: int = Field(default=4, ge=1, description="sources read at the same time")
+    max_per_host: int = Field(default=2, ge=1, description="at most this many at once per host")
     full_text: bool = Field(
         default=False,
         description="fetch every feed article's page for its main text (a source's own "
@@ -215,6 +215,10 @@ class AnalyzerResource(dg.ConfigurableResource):
             return OfflineAnalyzer(reference)
         if self.mode not in {"online", "batch"}:
             raise dg.Failure(f"TICKERPULSE_LLM_MODE must be online or batch, not {self.mode!r}")
+        if self.concurrency < 1:  # the analyzer would quietly run one request at a time
+            raise dg.Failure(
+                f"TICKERPULSE_LLM_CONCURRENCY must be at least 1, not {self.concurrency}"
+            )
         prices = {model: (pair[0], pair[1]) for model, pair in (self.prices or {}).items()}
         kwargs = {
             "model": self.model,
