@@ -35,6 +35,7 @@ from orchestration.news.articles import Article
 from orchestration.news.fetch import RetryPolicy, http_client
 from orchestration.news.fulltext import FullTextOptions, FullTextStats, KnownPage, enrich
 from orchestration.news.http_state import ResponseCache
+from orchestration.news.limits import DEFAULT_MAX_ARTICLE_CHARS, MAX_ARTICLE_CHARS_ENV
 from orchestration.news.sources import (
     CollectOptions,
     SourceOutcome,
@@ -122,6 +123,11 @@ class NewsSourcesResource(dg.ConfigurableResource):
     full_text_budget_s: float = Field(
         default=120.0, description="all pages of a run; the rest wait for the next run"
     )
+    max_article_chars: int = Field(
+        default=DEFAULT_MAX_ARTICLE_CHARS,
+        ge=1,
+        description="an article's title, body and source text are each cut to this length",
+    )
 
     def collect(
         self, window: tuple[date, date] | None = None, cache: ResponseCache | None = None
@@ -134,6 +140,7 @@ class NewsSourcesResource(dg.ConfigurableResource):
             retry=RetryPolicy(attempts=self.max_attempts),
             max_workers=self.max_workers,
             max_per_host=self.max_per_host,
+            max_article_chars=self.max_article_chars,
             secrets={name: os.environ[name] for name in key_names if os.environ.get(name)},
         )
         with http_client(self.timeout_s) as client:
@@ -328,6 +335,9 @@ def build_resources() -> dict[str, object]:
         "news_sources": NewsSourcesResource(
             sources_file=_env("TICKERPULSE_SOURCES", DEFAULT_SOURCES),
             full_text=os.environ.get("TICKERPULSE_FULL_TEXT", "").lower() in {"1", "true", "on"},
+            max_article_chars=int(
+                os.environ.get(MAX_ARTICLE_CHARS_ENV) or DEFAULT_MAX_ARTICLE_CHARS
+            ),
         ),
         "analyzer": AnalyzerResource(
             backend=_env("TICKERPULSE_ANALYZER", "auto"),

@@ -50,7 +50,11 @@ def file_drop_sensor(
     warehouse: WarehouseResource,
 ) -> dg.SensorResult | dg.SkipReason:
     sources = load_sources(project_path(news_sources.sources_file))
-    folders = [project_path(s.location) for s in sources if s.kind == "file_drop"]
+    folders = [
+        (project_path(s.location), file_drop.DropOptions.from_source(s.options))
+        for s in sources
+        if s.kind == "file_drop"
+    ]
     if not folders:
         return dg.SkipReason("no file_drop source is enabled")
     seen = set(json.loads(context.cursor or "[]"))

@@ -7,6 +7,8 @@ file drop's `columns:` option in sources.yaml names the column outright and wins
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 
 from orchestration.config_keys import suggestion
@@ -76,3 +78,33 @@ def resolve_columns(
             "map yours with the source's `columns:` option)"
         )
     return chosen
+
+
+_HINT_SPLIT = re.compile(r"[\s,;|]+")
+_HINT_SYMBOL = re.compile(r"^\$?([A-Z][A-Z0-9.\-]{0,9})$")
+
+
+def ticker_hints(value: object) -> list[str]:
+    """Symbols a file says an article is about, from a list or text such as "AAPL, MSFT".
+
+    Only a hint: resolution checks each against the ticker reference before using it.
+    """
+    if value is None:
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError:
+                value = _HINT_SPLIT.split(text.strip("[]"))
+        else:
+            value = _HINT_SPLIT.split(text)
+    if not isinstance(value, list | tuple):
+        return []
+    symbols = []
+    for item in value:
+        match = _HINT_SYMBOL.match(str(item).strip().strip("'\"").upper())
+        if match and match[1] not in symbols:
+            symbols.append(match[1])
+    return symbols

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ from orchestration.news.feeds import FeedError
 from orchestration.news.fetch import NO_RETRY, FetchError, RetryPolicy, http_client
 from orchestration.news.http_state import ResponseCache
 from orchestration.news.language import detect_language
+from orchestration.news.limits import DEFAULT_MAX_ARTICLE_CHARS, cap_article, truncation_note
 from orchestration.news.normalize import redact_url
 from orchestration.news.pool import run_per_host
 from orchestration.news.reading import SourceRead, read_feed
@@ -78,6 +80,7 @@ class CollectOptions:
     max_workers: int = 4
     max_per_host: int = 2
     secrets: Mapping[str, str] = field(default_factory=dict)  # env var name -> value
+    max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS  # per text of one article
 
 
 def load_sources(path: Path) -> list[Source]:
@@ -196,13 +199,14 @@ def collect(
     outcomes: list[SourceOutcome] = []
     for source, read in zip(sources, reads, strict=True):
         articles.extend(read.articles)
+        note = _cap(read.articles, options.max_article_chars)
         outcomes.append(
             SourceOutcome(
                 source.name,
                 redact_url(source.location),
-                read.status,
+                "partial" if note and read.status == "ok" else read.status,
                 len(read.articles),
-                read.message,
+                "; ".join(m for m in (read.message, note) if m) or None,
                 read.complete,
                 read.files,
                 replaces_window=read.complete and source.kind in REPLACING_KINDS,
@@ -212,6 +216,18 @@ def collect(
     for article in unique:
         article.language = detect_language(f"{article.title} {article.body}")
     return unique, outcomes
+
+
+def _cap(articles: list[Article], limit: int) -> str | None:
+    """Cut every article's texts to the limit; a note for the log when any was cut."""
+    counts: Counter[str] = Counter()
+    for article in articles:
+        cut = set(cap_article(article, limit)) | set(article.truncated_fields)
+        article.truncated_fields = sorted(cut)
+        if cut:
+            counts["articles"] += 1
+            counts.update(cut)
+    return truncation_note(dict(counts), limit)
 
 
 def _read(
@@ -232,7 +248,10 @@ def _read(
             )
         if source.kind == "file_drop":
             articles, files, warnings = file_drop.read_folder(
-                Path(source.location), source.name, now
+                Path(source.location),
+                source.name,
+                now,
+                file_drop.DropOptions.from_source(source.options, options.max_article_chars),
             )
             read = SourceRead.from_warnings(articles, warnings)
             if files and all(f.status == "error" for f in files):
