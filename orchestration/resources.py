@@ -30,6 +30,7 @@ from orchestration.analysis.batch_api import BatchAPIAnalyzer
 from orchestration.analysis.costs import Budget, PriceTable
 from orchestration.analysis.llm import OpenAICompatibleAnalyzer
 from orchestration.analysis.offline import OfflineAnalyzer
+from orchestration.analysis.schema import MAX_ANALYZED_CHARS
 from orchestration.analysis.tickers import TickerReference
 from orchestration.news.articles import Article
 from orchestration.news.fetch import RetryPolicy, http_client
@@ -184,6 +185,9 @@ class AnalyzerResource(dg.ConfigurableResource):
         default=5, description="articles failing in a row before the run stops calling"
     )
     max_input_tokens: int = Field(default=3000, description="article tokens sent, at most")
+    max_article_chars: int = Field(
+        default=MAX_ANALYZED_CHARS, ge=1, description="characters of one article read, at most"
+    )
     max_requests: int | None = Field(default=None, description="per-run request budget")
     max_tokens: int | None = Field(default=None, description="per-run token budget")
     max_cost_usd: float | None = Field(default=None, description="per-run estimated cost")
@@ -346,6 +350,7 @@ def build_resources() -> dict[str, object]:
             model=_env("TICKERPULSE_LLM_MODEL", "gpt-4o-mini"),
             mode=_env("TICKERPULSE_LLM_MODE", "online"),
             concurrency=_env_int("TICKERPULSE_LLM_CONCURRENCY", 8),
+            max_article_chars=int(os.environ.get(MAX_ARTICLE_CHARS_ENV) or MAX_ANALYZED_CHARS),
             timeout_s=_env_float("TICKERPULSE_LLM_TIMEOUT_S", 60.0),
             max_retries=_env_int("TICKERPULSE_LLM_MAX_RETRIES", 3),
             max_requests=_env_int("TICKERPULSE_LLM_MAX_REQUESTS", None),

@@ -9,7 +9,7 @@ import duckdb
 
 from orchestration.analysis.base import BatchResult, Failure, analyze_all
 from orchestration.analysis.cache import AnswerCache
-from orchestration.analysis.schema import ArticleAnalysis, ArticleText
+from orchestration.analysis.schema import ArticleAnalysis, ArticleText, analyzer_input
 from orchestration.analysis.tickers import Company, TickerReference
 from orchestration.analysis.tokens import tokenizer_name
 from orchestration.assets.ingest import raw_articles
@@ -46,7 +46,7 @@ def article_analysis(
     with warehouse.connect() as con:
         engine = analyzer.build(_reference_from(con))
         version = (engine.name, engine.model, engine.prompt_version)
-        articles = _articles(con, days)
+        articles = _articles(con, days, analyzer.max_article_chars)
         # Dead letters of earlier runs: retried until they have failed max_attempts runs.
         dead = _dead_letters(con, days, version)
         cache = getattr(engine, "cache", None)
@@ -146,9 +146,11 @@ def _llm_metadata(engine: object, batch: BatchResult, saved: int) -> dict[str, o
     }
 
 
-def _articles(con: duckdb.DuckDBPyConnection, days: list[date]) -> list[tuple[date, ArticleText]]:
+def _articles(
+    con: duckdb.DuckDBPyConnection, days: list[date], limit: int
+) -> list[tuple[date, ArticleText]]:
     return [
-        (day, ArticleText(*row))
+        (day, analyzer_input(*row, limit=limit))
         for day, *row in con.execute(
             "select partition_date, article_id, title, coalesce(body, '') from raw.articles "
             "where partition_date between ? and ? order by published_at, article_id",
