@@ -198,7 +198,7 @@ class Skips:
             self.examples[reason] = example
 
     def summary(self, rows: int) -> str:
-        """'3 of 143 rows skipped: unreadable publication time 2 (lines 4, 9; e.g. ...)'."""
+        """'3 of 143 rows skipped: unreadable publication time: 2 (lines 4, 9; e.g. ...)'."""
         parts = []
         for reason, count in self.counts.most_common():
             places = ", ".join(map(str, self.where[reason]))
