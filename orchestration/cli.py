@@ -10,7 +10,7 @@ import dagster as dg
 
 from orchestration.instance import ensure_warehouse_pool, prepare_home
 from orchestration.operations import run_health
-from orchestration.partitions import RANGE_END, RANGE_START
+from orchestration.partitions import RANGE_END, RANGE_START, PartitionRangeError, check_range
 from orchestration.paths import serving_path, warehouse_path
 
 _SUMMARY_SQL = """
@@ -37,7 +37,11 @@ def materialize_range(
     end: str,
     log_level: str = "INFO",
 ) -> dg.ExecuteInProcessResult:
-    """The reference data, then every day from start to end in one run (as a UI backfill)."""
+    """The reference data, then every day from start to end in one run (as a UI backfill).
+
+    A range outside the partitions is a PartitionRangeError before anything runs.
+    """
+    check_range(start, end)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     run_id = str(uuid.uuid4())
     reference = defs.resolve_job_def("reference_job").execute_in_process(
@@ -71,6 +75,11 @@ def run_demo(start: str, end: str) -> int:
     from orchestration.definitions import defs
 
     # Runs land in .dagster/ (unless DAGSTER_HOME is set) so `make dev` shows them later.
+    try:
+        check_range(start, end)
+    except PartitionRangeError as exc:
+        print(f"tickerpulse demo: {exc}", file=sys.stderr)
+        return 2
     prepare_home()
     instance = dg.DagsterInstance.get()
     ensure_warehouse_pool(instance)

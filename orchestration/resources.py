@@ -26,6 +26,7 @@ from orchestration.alerts.watchlists import (
 from orchestration.analysis.base import Analyzer
 from orchestration.analysis.cache import AnswerCache
 from orchestration.analysis.factory import AnalyzerConfigError, AnalyzerSettings, build_analyzer
+from orchestration.analysis.schema import MAX_ANALYZED_CHARS
 from orchestration.analysis.sec_tickers import DEFAULT_URL as SEC_TICKERS_URL
 from orchestration.analysis.sec_tickers import MAX_BYTES as SEC_MAX_BYTES
 from orchestration.analysis.sec_tickers import MIN_ROWS as SEC_MIN_ROWS
@@ -35,6 +36,7 @@ from orchestration.news.articles import Article
 from orchestration.news.fetch import RetryPolicy, http_client
 from orchestration.news.fulltext import FullTextOptions, FullTextStats, KnownPage, enrich
 from orchestration.news.http_state import ResponseCache
+from orchestration.news.limits import DEFAULT_MAX_ARTICLE_CHARS, MAX_ARTICLE_CHARS_ENV
 from orchestration.news.sources import (
     CollectOptions,
     SourceOutcome,
@@ -145,8 +147,8 @@ class NewsSourcesResource(dg.ConfigurableResource):
     sources_file: str = Field(default=DEFAULT_SOURCES, description="relative to the project root")
     timeout_s: float = Field(default=20.0, description="per-request timeout for http sources")
     max_attempts: int = Field(default=3, description="tries per request on 5xx, 429, timeouts")
-    max_workers: int = Field(default=4, description="sources read at the same time")
-    max_per_host: int = Field(default=2, description="at most this many at once per host")
+    max_workers: int = Field(default=4, ge=1, description="sources read at the same time")
+    max_per_host: int = Field(default=2, ge=1, description="at most this many at once per host")
     full_text: bool = Field(
         default=False,
         description="fetch every feed article's page for its main text (a source's own "
@@ -156,6 +158,11 @@ class NewsSourcesResource(dg.ConfigurableResource):
     full_text_max_bytes: int = Field(default=2 * 1024 * 1024, description="per article page")
     full_text_budget_s: float = Field(
         default=120.0, description="all pages of a run; the rest wait for the next run"
+    )
+    max_article_chars: int = Field(
+        default=DEFAULT_MAX_ARTICLE_CHARS,
+        ge=1,
+        description="an article's title, body and source text are each cut to this length",
     )
 
     def collect(
@@ -169,6 +176,7 @@ class NewsSourcesResource(dg.ConfigurableResource):
             retry=RetryPolicy(attempts=self.max_attempts),
             max_workers=self.max_workers,
             max_per_host=self.max_per_host,
+            max_article_chars=self.max_article_chars,
             secrets={name: os.environ[name] for name in key_names if os.environ.get(name)},
         )
         with http_client(self.timeout_s) as client:
@@ -214,6 +222,9 @@ class AnalyzerResource(dg.ConfigurableResource):
     max_input_tokens: int = Field(default=3000, description="article tokens sent, at most")
     max_output_tokens: int | None = Field(
         default=800, description="answer tokens per request, at most (None: the server's)"
+    )
+    max_article_chars: int = Field(
+        default=MAX_ANALYZED_CHARS, ge=1, description="characters of one article read, at most"
     )
     max_requests: int | None = Field(default=None, description="per-run request budget")
     max_tokens: int | None = Field(default=None, description="per-run token budget")
@@ -349,6 +360,9 @@ def build_resources() -> dict[str, object]:
         "news_sources": NewsSourcesResource(
             sources_file=env_or("TICKERPULSE_SOURCES", DEFAULT_SOURCES),
             full_text=env_flag("TICKERPULSE_FULL_TEXT"),
+            max_article_chars=int(
+                os.environ.get(MAX_ARTICLE_CHARS_ENV) or DEFAULT_MAX_ARTICLE_CHARS
+            ),
         ),
         "analyzer": AnalyzerResource(
             backend=env_or("TICKERPULSE_ANALYZER", "auto"),
@@ -357,6 +371,7 @@ def build_resources() -> dict[str, object]:
             model=env_or("TICKERPULSE_LLM_MODEL", "gpt-4o-mini"),
             mode=env_or("TICKERPULSE_LLM_MODE", "online"),
             concurrency=env_int_or("TICKERPULSE_LLM_CONCURRENCY", 8),
+            max_article_chars=int(os.environ.get(MAX_ARTICLE_CHARS_ENV) or MAX_ANALYZED_CHARS),
             timeout_s=env_float("TICKERPULSE_LLM_TIMEOUT_S", 60.0),
             max_retries=env_int_or("TICKERPULSE_LLM_MAX_RETRIES", 3),
             max_output_tokens=env_int_or("TICKERPULSE_LLM_MAX_OUTPUT_TOKENS", 800),

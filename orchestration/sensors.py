@@ -18,7 +18,13 @@ from orchestration.news import file_drop, http_state, watch
 from orchestration.news.fetch import http_client
 from orchestration.news.sources import load_sources
 from orchestration.operations import run_health
-from orchestration.partitions import RANGE_END, RANGE_START, daily_partitions
+from orchestration.partitions import (
+    PARTITIONS_START,
+    PARTITIONS_START_ENV,
+    RANGE_END,
+    RANGE_START,
+    split_by_range,
+)
 from orchestration.paths import project_path
 from orchestration.resources import NewsSourcesResource, WarehouseResource
 
@@ -36,7 +42,11 @@ def file_drop_sensor(
     warehouse: WarehouseResource,
 ) -> dg.SensorResult | dg.SkipReason:
     sources = load_sources(project_path(news_sources.sources_file))
-    folders = [project_path(s.location) for s in sources if s.kind == "file_drop"]
+    folders = [
+        (project_path(s.location), file_drop.DropOptions.from_source(s.options))
+        for s in sources
+        if s.kind == "file_drop"
+    ]
     if not folders:
         return dg.SkipReason("no file_drop source is enabled")
     seen = set(json.loads(context.cursor or "[]"))
@@ -50,12 +60,19 @@ def file_drop_sensor(
     cursor = json.dumps(sorted(check.present))
     if not check.new:
         return dg.SensorResult(skip_reason="no new drop files", cursor=cursor)
-    keys = [d.isoformat() for d in sorted(check.dates)]
-    keys = [key for key in keys if daily_partitions.has_partition_key(key)]
+    inside, before = split_by_range(check.dates, now)
+    keys = [d.isoformat() for d in inside]
     names = ", ".join(sorted(Path(f.path).name for f in check.new))
+    if before:
+        context.log.warning(
+            f"new drop files ({names}) hold rows on {len(before)} days before the first "
+            f"partition, {PARTITIONS_START} ({before[0]} .. {before[-1]}): they are not "
+            f"ingested; set {PARTITIONS_START_ENV}={before[0]} to load them"
+        )
     if not keys:
         return dg.SensorResult(
-            skip_reason=f"new drop files ({names}) hold no rows in a partition's range",
+            skip_reason=f"new drop files ({names}) hold no rows in a partition's range "
+            f"({PARTITIONS_START} .. today, {PARTITIONS_START_ENV})",
             cursor=cursor,
         )
     run_key = f"file-drop:{keys[0]}..{keys[-1]}:{watch.digest(map(watch.version_key, check.new))}"

@@ -578,6 +578,41 @@ def test_a_down_webhook_never_fails_the_run_and_gets_its_alerts_later(
     assert len(webhook_server.received(team_path)) == 2 * 3 + expected
 
 
+def test_a_receiver_that_is_down_then_up_gets_each_alert_exactly_once_and_both_runs_succeed(
+    demo: Pipeline, tmp_path: Path, monkeypatch
+):
+    body = _WATCH_BAD_NEWS.replace("notify: [feed, team]", "notify: [feed]")
+    url = refused_url("/feed")  # the receiver's process is down: connections are refused
+    monkeypatch.setenv("TP_TEST_FEED_URL", url)
+    monkeypatch.delenv("TP_TEST_SLACK_URL", raising=False)
+    pipeline = _copy_of_demo(demo, tmp_path, body)
+    expected = len(_expected_alerts(pipeline))
+
+    _, metadata = _run(pipeline, "article_alerts")  # _run asserts the run succeeded
+    assert (metadata["deliveries_sent"], metadata["deliveries_failed"]) == (0, 1)
+    assert metadata["deliveries_deferred"] == expected - 1
+
+    receiver = WebhookServer(port=int(url.rsplit(":", 1)[1].split("/")[0]))
+    receiver.hook("/feed")
+    receiver.start()
+    try:
+        _, metadata = _run(pipeline, "article_alerts")
+        assert (metadata["deliveries_sent"], metadata["deliveries_failed"]) == (expected, 0)
+        _, metadata = _run(pipeline, "article_alerts")
+        assert metadata["deliveries_sent"] == 0
+        keys = [r.headers["idempotency-key"] for r in receiver.accepted("/feed")]
+    finally:
+        receiver.stop()
+    alert_ids = {
+        a
+        for (a,) in pipeline.query(
+            "select alert_id from alerts.alerts where watchlist = 'bad-news'"
+        )
+    }
+    assert len(keys) == len(set(keys)) == expected
+    assert set(keys) == alert_ids
+
+
 def test_a_delivery_failing_on_too_many_runs_is_given_up(
     demo: Pipeline, tmp_path: Path, webhook_server: WebhookServer, monkeypatch
 ):

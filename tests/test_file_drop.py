@@ -66,10 +66,11 @@ def test_good_files_land_and_each_broken_file_is_reported(tmp_path: Path):
     ]
     assert (outcome.status, outcome.items, outcome.complete) == ("partial", 4, False)
     assert "corrupt.parquet: " in outcome.message
-    assert "columns.csv: ValueError: missing required columns: published_at, title" in (
+    # `headline` is read as the title; `when` is no name for a publication time we know.
+    assert "columns.csv: ColumnError: missing required columns: published_at, url or id" in (
         outcome.message
     )
-    assert "wire.jsonl: 1 rows skipped" in outcome.message
+    assert "wire.jsonl: 1 of 3 rows skipped: no title: 1 (line 3)" in outcome.message
     statuses = {Path(r.file.path).name: r.status for r in outcome.files}
     assert statuses == {
         "batch.parquet": "ok",

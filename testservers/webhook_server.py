@@ -98,11 +98,12 @@ class _Server(ThreadingHTTPServer):
 class WebhookServer:
     """Webhook endpoints on 127.0.0.1 with scripted answers; every request is kept."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        """`port` 0 picks a free one; a given port lets a receiver come back where it was."""
         self._routes: dict[str, _Route] = {}
         self._received: list[Received] = []
         self._lock = threading.Lock()
-        self._httpd = _Server((LOOPBACK, 0), _Handler)
+        self._httpd = _Server((LOOPBACK, port), _Handler)
         self._httpd.receiver = self
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,

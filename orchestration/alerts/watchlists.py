@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from orchestration.news.config_keys import suggestion
+
 WATCHLISTS_ENV = "TICKERPULSE_WATCHLISTS"
 DEFAULT_WATCHLISTS = "watchlists.yaml"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -179,8 +181,23 @@ def _describe(error: ValidationError) -> str:
     problems = []
     for item in error.errors():
         where = ".".join(str(part) for part in item["loc"]) or "file"
-        problems.append(f"{where}: {item['msg']}")
+        if item["type"] == "extra_forbidden":
+            key = str(item["loc"][-1])
+            hint = suggestion(key, _model_at(item["loc"][:-1]).model_fields)
+            problems.append(f"{where}: unknown key {key!r} ({hint})")
+        else:
+            problems.append(f"{where}: {item['msg']}")
     return "; ".join(problems)
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel]:
+    """The model whose keys are valid at a location such as ('watchlists', 0, 'thresholds')."""
+    path = tuple(part for part in loc if isinstance(part, str))
+    return {
+        ("watchlists",): Watchlist,
+        ("watchlists", "thresholds"): Thresholds,
+        ("webhooks",): Webhook,
+    }.get(path, WatchlistConfig)
 
 
 @dataclass(frozen=True)

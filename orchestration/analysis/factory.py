@@ -78,6 +78,10 @@ def build_analyzer(
         raise AnalyzerConfigError(
             f"TICKERPULSE_LLM_MODE must be online or batch, not {settings.mode!r}"
         )
+    if settings.concurrency < 1:  # the analyzer would quietly run one request at a time
+        raise AnalyzerConfigError(
+            f"TICKERPULSE_LLM_CONCURRENCY must be at least 1, not {settings.concurrency}"
+        )
     # Imported here: the offline path (the default, and every eval of it) never loads openai.
     from orchestration.analysis.batch_api import BatchAPIAnalyzer
     from orchestration.analysis.llm import PROMPT_VERSION, OpenAICompatibleAnalyzer

@@ -52,6 +52,23 @@ class ArticleText:
     published: date | None = None  # dates former tickers: FB is META before 2022-06-09
 
 
+# What an analyzer reads of one article, at most (TICKERPULSE_MAX_ARTICLE_CHARS): ingestion
+# cuts texts to it too, but rows landed before that cap, or under a larger one, may not be.
+MAX_ANALYZED_CHARS = 200_000
+
+
+def analyzer_input(
+    article_id: str,
+    title: str,
+    body: str,
+    published: date | None = None,
+    limit: int = MAX_ANALYZED_CHARS,
+) -> ArticleText:
+    """The ArticleText an analyzer reads: title and body together cut to `limit` characters."""
+    title = title[:limit]
+    return ArticleText(article_id, title, body[: limit - len(title)], published)
+
+
 class TickerSentiment(BaseModel):
     ticker: str
     relevance_score: float = Field(ge=0, le=1)

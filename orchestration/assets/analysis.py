@@ -47,7 +47,7 @@ def article_analysis(
     with warehouse.connect() as con:
         engine = analyzer.build(_reference_from(con), cache)
         version = (engine.name, engine.model, engine.prompt_version)
-        articles = articles_in(con, days)
+        articles = articles_in(con, days, analyzer.max_article_chars)
         # Dead letters of earlier runs: retried until they have failed max_attempts runs.
         dead = dead_letters(con, days, version)
     resting = {k: f for k, (f, tries) in dead.items() if tries >= analyzer.max_attempts}

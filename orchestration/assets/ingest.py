@@ -87,6 +87,10 @@ def raw_articles(
             "sources_partial": sum(o.status == "partial" for o in outcomes),
             "sources_not_modified": sum(o.status == "not_modified" for o in outcomes),
             "sources_failed": dg.MetadataValue.json(failed),
+            # File-drop rows left out, per reason (each file's message has the lines), and
+            # articles whose texts were cut to TICKERPULSE_MAX_ARTICLE_CHARS.
+            "rows_skipped": dg.MetadataValue.json(_skipped(outcomes)),
+            "articles_truncated": sum(bool(a.truncated_fields) for a in articles),
             **_pages_metadata(pages),
             "sources": dg.MetadataValue.md(_outcomes_table(outcomes, in_window, new)),
         }
@@ -99,6 +103,14 @@ def _log_outcomes(context: dg.AssetExecutionContext, outcomes: list[SourceOutcom
             context.log.error(f"source {outcome.source} failed: {outcome.message}")
         elif outcome.status == "partial":
             context.log.warning(f"source {outcome.source}: {outcome.message}")
+
+
+def _skipped(outcomes: list[SourceOutcome]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for outcome in outcomes:
+        for result in outcome.files:
+            counts.update(result.skipped)
+    return dict(counts)
 
 
 def _outcomes_table(

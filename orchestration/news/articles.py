@@ -31,6 +31,11 @@ class Article:
     body_origin: str = "source"
     source_text: str | None = None
     full_text_error: str | None = None  # why the page gave nothing, when asking again won't help
+    # Symbols the source itself says the article is about (a file drop's tickers column):
+    # a hint that ticker resolution validates, never trusted as is.
+    ticker_hints: list[str] | None = None
+    # Texts cut to the size limit (news/limits.py); reported in the ingestion log.
+    truncated_fields: list[str] = field(default_factory=list)
 
     @property
     def published_date(self) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime
 import feedparser
 
 from orchestration.news.articles import Article, canonical_link, new_article
+from orchestration.news.encoding import decode_feed
 from orchestration.news.normalize import (
     html_to_text,
     struct_time_to_utc,
@@ -24,15 +25,18 @@ class ParsedFeed:
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_feed(content: bytes, source: str, fetched_at: datetime) -> ParsedFeed:
+def parse_feed(
+    content: bytes, source: str, fetched_at: datetime, content_type: str | None = None
+) -> ParsedFeed:
     """Every readable entry of a feed document; a partly broken feed keeps what it can."""
     if not content.strip():
         raise FeedError("empty response: no feed document")
-    doc = feedparser.parse(content)
+    decoded = decode_feed(content, content_type)
+    doc = feedparser.parse(decoded.content)
     if not doc.entries and (doc.bozo or not doc.get("version")):
         reason = f": {doc.bozo_exception}" if doc.bozo else ""
         raise FeedError(f"not an RSS, Atom or RDF feed with readable entries{reason}")
-    warnings = []
+    warnings = [decoded.note] if decoded.note else []
     articles = []
     skipped = undated = 0
     for entry in doc.entries:
@@ -52,6 +56,9 @@ def parse_feed(content: bytes, source: str, fetched_at: datetime) -> ParsedFeed:
         warnings.append(f"{skipped} entries had neither title nor text and were skipped")
     if undated:
         warnings.append(f"{undated} entries had no date; used the fetch time")
+    garbled = sum("\ufffd" in a.title + a.body for a in articles)
+    if garbled:
+        warnings.append(f"{garbled} entries have undecodable characters (shown as U+FFFD)")
     return ParsedFeed(articles, warnings)
 
 

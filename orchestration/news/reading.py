@@ -52,10 +52,10 @@ def read_feed(
     if fetched.not_modified:
         if cached is None:
             raise FetchError("HTTP 304 (not modified) but no stored copy to re-read")
-        parsed = parse_feed(cached.body, name, cached.fetched_at)
+        parsed = parse_feed(cached.body, name, cached.fetched_at, cached.content_type)
         notes = [f"unchanged since {cached.fetched_at:%Y-%m-%d %H:%M} UTC (HTTP 304)"]
         return SourceRead(parsed.articles, "not_modified", "; ".join(notes + parsed.warnings))
-    parsed = parse_feed(fetched.content, name, now)
+    parsed = parse_feed(fetched.content, name, now, fetched.content_type)
     if cache is not None and fetched.validators and parsed.articles:
         cache.put(
             location,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -11,13 +12,17 @@ from typing import Any
 import httpx
 import yaml
 
+from orchestration.news.config_keys import suggestion, unknown_keys
 from orchestration.news import file_drop, polygon
 from orchestration.news.articles import Article
+from orchestration.news.dates import zone_named
 from orchestration.news.dedup import deduplicate
+from orchestration.news.drop_columns import column_map_problems
 from orchestration.news.feeds import FeedError
 from orchestration.news.fetch import NO_RETRY, FetchError, RetryPolicy, http_client
 from orchestration.news.http_state import ResponseCache
 from orchestration.news.language import detect_language
+from orchestration.news.limits import DEFAULT_MAX_ARTICLE_CHARS, cap_article, truncation_note
 from orchestration.news.normalize import redact_url
 from orchestration.news.pool import run_per_host
 from orchestration.news.reading import SourceRead, read_feed
@@ -27,6 +32,12 @@ KINDS = frozenset({"feed", "polygon", "file_drop"})
 REPLACING_KINDS = frozenset({"polygon", "file_drop"})
 # Keys of a source entry that are not kind-specific options.
 _COMMON_KEYS = frozenset({"name", "kind", "location", "enabled"})
+_KIND_KEYS = {
+    "feed": frozenset({"user_agent", "full_text"}),
+    "polygon": frozenset({"api_key_env", "tickers", "requests_per_minute", "full_text"}),
+    "file_drop": frozenset({"columns", "timezone"}),
+}
+_TOP_KEYS = frozenset({"sources"})
 
 
 class SourcesConfigError(Exception):
@@ -69,38 +80,74 @@ class CollectOptions:
     max_workers: int = 4
     max_per_host: int = 2
     secrets: Mapping[str, str] = field(default_factory=dict)  # env var name -> value
+    max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS  # per text of one article
 
 
 def load_sources(path: Path) -> list[Source]:
-    """Sources from a YAML file; relative file locations are relative to that file."""
+    """Sources from a YAML file; relative file locations are relative to that file.
+
+    Anything misspelt or out of range is an error naming it: a typo must never quietly
+    leave a source on, or read as no sources at all.
+    """
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise SourcesConfigError(f"cannot read sources file {path}: {exc}") from exc
-    sources = []
-    for index, item in enumerate(config.get("sources") or []):
+    if not isinstance(config, dict):
+        raise SourcesConfigError(f"{path}: expected a mapping with a 'sources' list")
+    problems = unknown_keys(config, _TOP_KEYS)
+    if problems:
+        raise SourcesConfigError(f"{path}: {'; '.join(problems)}")
+    items = config.get("sources") or []
+    if not isinstance(items, list):
+        raise SourcesConfigError(f"{path}: 'sources' must be a list of sources")
+    entries = [_entry(path, index, item) for index, item in enumerate(items)]
+    names = [name for name, _ in entries]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise SourcesConfigError(
+            f"{path}: source names must be unique; repeated: {', '.join(repeated)}"
+        )
+    return [source for _, source in entries if source is not None]
+
+
+def _entry(path: Path, index: int, item: object) -> tuple[str, Source | None]:
+    """(name, the source or None when it is switched off), or a SourcesConfigError."""
+    if not isinstance(item, dict) or "name" not in item or "location" not in item:
+        raise SourcesConfigError(f"{path}: source #{index + 1} needs a name and a location")
+    name, kind, location = str(item["name"]), str(item.get("kind", "feed")), str(item["location"])
+    if kind not in KINDS:
+        raise SourcesConfigError(
+            f"{path}: source {name!r} has unknown kind {kind!r} ({suggestion(kind, KINDS)})"
+        )
+    problems = unknown_keys(item, _COMMON_KEYS | _KIND_KEYS[kind])
+    problems += _bad_values(item)
+    if problems:
+        raise SourcesConfigError(f"{path}: source {name!r}: {'; '.join(problems)}")
+    if item.get("enabled", True) is False:
+        return name, None
+    if "://" not in location:
+        location = str((path.parent / location).resolve())
+    options = {k: v for k, v in item.items() if k not in _COMMON_KEYS}
+    return name, Source(name, kind, location, options)
+
+
+def _bad_values(item: dict[str, Any]) -> list[str]:
+    problems = []
+    if not isinstance(item.get("enabled", True), bool):
+        problems.append(f"enabled must be true or false, not {item['enabled']!r}")
+    if "requests_per_minute" in item:
+        rate = item["requests_per_minute"]
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
+            problems.append(f"requests_per_minute must be a positive number, not {rate!r}")
+    if "timezone" in item:
         try:
-            name, kind, location = (
-                str(item["name"]),
-                str(item.get("kind", "feed")),
-                str(item["location"]),
-            )
-        except (KeyError, TypeError) as exc:
-            raise SourcesConfigError(
-                f"{path}: source #{index + 1} needs a name and a location"
-            ) from exc
-        if kind not in KINDS:
-            raise SourcesConfigError(f"{path}: source {name!r} has unknown kind {kind!r}")
-        if item.get("enabled", True) is False:
-            continue
-        if "://" not in location:
-            location = str((path.parent / location).resolve())
-        options = {k: v for k, v in item.items() if k not in _COMMON_KEYS}
-        sources.append(Source(name, kind, location, options))
-    names = [s.name for s in sources]
-    if len(names) != len(set(names)):
-        raise SourcesConfigError(f"{path}: source names must be unique")
-    return sources
+            zone_named(item["timezone"])
+        except ValueError as exc:
+            problems.append(str(exc))
+    if "columns" in item:
+        problems += column_map_problems(item["columns"])
+    return problems
 
 
 def full_text_sources(sources: list[Source], default: bool = False) -> set[str]:
@@ -152,13 +199,14 @@ def collect(
     outcomes: list[SourceOutcome] = []
     for source, read in zip(sources, reads, strict=True):
         articles.extend(read.articles)
+        note = _cap(read.articles, options.max_article_chars)
         outcomes.append(
             SourceOutcome(
                 source.name,
                 redact_url(source.location),
-                read.status,
+                "partial" if note and read.status == "ok" else read.status,
                 len(read.articles),
-                read.message,
+                "; ".join(m for m in (read.message, note) if m) or None,
                 read.complete,
                 read.files,
                 replaces_window=read.complete and source.kind in REPLACING_KINDS,
@@ -168,6 +216,18 @@ def collect(
     for article in unique:
         article.language = detect_language(f"{article.title} {article.body}")
     return unique, outcomes
+
+
+def _cap(articles: list[Article], limit: int) -> str | None:
+    """Cut every article's texts to the limit; a note for the log when any was cut."""
+    counts: Counter[str] = Counter()
+    for article in articles:
+        cut = set(cap_article(article, limit)) | set(article.truncated_fields)
+        article.truncated_fields = sorted(cut)
+        if cut:
+            counts["articles"] += 1
+            counts.update(cut)
+    return truncation_note(dict(counts), limit)
 
 
 def _read(
@@ -188,7 +248,10 @@ def _read(
             )
         if source.kind == "file_drop":
             articles, files, warnings = file_drop.read_folder(
-                Path(source.location), source.name, now
+                Path(source.location),
+                source.name,
+                now,
+                file_drop.DropOptions.from_source(source.options, options.max_article_chars),
             )
             read = SourceRead.from_warnings(articles, warnings)
             if files and all(f.status == "error" for f in files):

@@ -57,9 +57,13 @@ class DropCheck:
 
 
 def check_drops(
-    folders: Iterable[Path], seen: set[str], landed: set[tuple[str, int, int]], now: datetime
+    folders: Iterable[tuple[Path, file_drop.DropOptions]],
+    seen: set[str],
+    landed: set[tuple[str, int, int]],
+    now: datetime,
 ) -> DropCheck:
-    """New file versions in the drop folders and the days they fill.
+    """New file versions in the drop folders (each read with its source's options) and the
+    days they fill.
 
     `seen` holds version keys already requested (a sensor's cursor), `landed` the versions
     raw.file_drop_log has. A file that cannot be read now is still new: the run reports it
@@ -69,7 +73,7 @@ def check_drops(
     new: list[file_drop.DroppedFile] = []
     dates: set[date] = set()
     notes: list[str] = []
-    for folder in folders:
+    for folder, options in folders:
         if not folder.is_dir():
             notes.append(f"file drop folder {folder} does not exist")
             continue
@@ -80,7 +84,7 @@ def check_drops(
                 continue
             new.append(dropped)
             try:
-                dates |= file_drop.dates_in(dropped, now)
+                dates |= file_drop.dates_in(dropped, now, options)
             except Exception as exc:  # polars raises many types for a corrupt file
                 notes.append(f"{Path(dropped.path).name}: {file_drop.first_line(exc)}")
     return DropCheck(present, new, dates, notes)

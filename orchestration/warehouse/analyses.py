@@ -11,7 +11,7 @@ from datetime import date
 import duckdb
 
 from orchestration.analysis.base import BatchResult, Failure
-from orchestration.analysis.schema import ArticleText
+from orchestration.analysis.schema import MAX_ANALYZED_CHARS, ArticleText, analyzer_input
 from orchestration.warehouse.connection import replace_rows
 from orchestration.warehouse.frames import analyses_frame, failures_frame, pending_frame
 
@@ -19,10 +19,13 @@ Version = tuple[str, str, str]
 _VERSION_WHERE = "partition_date = ? and analyzer = ? and model = ? and prompt_version = ?"
 
 
-def articles_in(con: duckdb.DuckDBPyConnection, days: list[date]) -> list[tuple[date, ArticleText]]:
-    """The landed articles of `days`, oldest first, with the day each belongs to."""
+def articles_in(
+    con: duckdb.DuckDBPyConnection, days: list[date], limit: int = MAX_ANALYZED_CHARS
+) -> list[tuple[date, ArticleText]]:
+    """The landed articles of `days`, oldest first, with the day each belongs to; an
+    article's text is cut to `limit` characters (what an analyzer reads, at most)."""
     return [
-        (day, ArticleText(*row))
+        (day, analyzer_input(*row, limit=limit))
         for day, *row in con.execute(
             "select partition_date, article_id, title, coalesce(body, ''), "
             "published_at::date from raw.articles "

@@ -130,11 +130,13 @@ def articles_frame(articles: list[Article], run_id: str) -> pl.DataFrame:
             "publisher": [a.publisher for a in articles],
             "provider_sentiment": [a.provider_sentiment for a in articles],
             "duplicate_ids": [a.duplicate_ids for a in articles],
+            "ticker_hints": [a.ticker_hints for a in articles],
             "run_id": [run_id] * len(articles),
         },
         schema_overrides={
             "sources": pl.List(pl.String),
             "duplicate_ids": pl.List(pl.String),
+            "ticker_hints": pl.List(pl.String),
             "publisher": pl.String,
             "provider_sentiment": pl.String,
             "url": pl.String,

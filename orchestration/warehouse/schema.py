@@ -65,6 +65,8 @@ RAW = (
     "alter table raw.articles add column if not exists body_origin varchar",
     "alter table raw.articles add column if not exists source_text varchar",
     "alter table raw.articles add column if not exists full_text_error varchar",
+    # Symbols a source says an article is about (a file drop's tickers column): a hint.
+    "alter table raw.articles add column if not exists ticker_hints varchar[]",
     """create table if not exists raw.analysis_pending (
         article_id varchar not null, partition_date date not null, analyzer varchar not null,
         model varchar not null, prompt_version varchar not null, reason varchar not null,

@@ -16,7 +16,8 @@ final as (
         body,
         url,
         content_hash,
-        fetched_at
+        fetched_at,
+        ticker_hints
     from source
 )
 
