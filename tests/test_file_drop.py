@@ -109,10 +109,10 @@ def test_a_missing_folder_is_an_error_naming_it(tmp_path: Path):
     )
 
 
-def test_new_files_lists_only_versions_not_yet_landed(tmp_path: Path):
+def test_landed_versions_tell_which_files_are_new_as_the_sensor_asks(tmp_path: Path):
     folder = drop_folder(tmp_path / "drop")
     con = duckdb.connect(str(tmp_path / "state.duckdb"))
-    assert [Path(f.path).name for f in file_drop.new_files(con, folder)] == [
+    assert [Path(f.path).name for f in _new_files(con, folder)] == [
         "batch.parquet",
         "columns.csv",
         "corrupt.parquet",
@@ -122,17 +122,23 @@ def test_new_files_lists_only_versions_not_yet_landed(tmp_path: Path):
     _, results, _ = file_drop.read_folder(folder, "drop", NOW)
 
     file_drop.record_landed(con, "drop", results)
-    assert file_drop.new_files(con, folder) == []
+    assert _new_files(con, folder) == []
 
     (folder / "more.jsonl").write_text(
         json.dumps({"id": "m", "title": "More", "published_at": "2026-11-17T00:00:00Z"}) + "\n"
     )
     stat = (folder / "desk.csv").stat()
     os.utime(folder / "desk.csv", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    assert [Path(f.path).name for f in file_drop.new_files(con, folder)] == [
+    assert [Path(f.path).name for f in _new_files(con, folder)] == [
         "desk.csv",
         "more.jsonl",
     ]
     logged = dict(con.execute("select path, status from raw.file_drop_log").fetchall())
     assert logged[str(folder / "corrupt.parquet")] == "error"
     con.close()
+
+
+def _new_files(con: duckdb.DuckDBPyConnection, folder: Path) -> list[file_drop.DroppedFile]:
+    """What the drop sensor asks: files whose current version has not landed yet."""
+    landed = file_drop.landed_versions(con)
+    return [f for f in file_drop.list_files(folder) if (f.path, f.size, f.mtime_ns) not in landed]

@@ -80,13 +80,6 @@ def list_files(folder: Path) -> list[DroppedFile]:
     return files
 
 
-def new_files(con: duckdb.DuckDBPyConnection, folder: Path) -> list[DroppedFile]:
-    """Files whose current version has not been recorded as landed: what a sensor asks."""
-    ensure_tables(con)
-    seen = set(con.execute("select path, size, mtime_ns from raw.file_drop_log").fetchall())
-    return [f for f in list_files(folder) if (f.path, f.size, f.mtime_ns) not in seen]
-
-
 def landed_versions(con: duckdb.DuckDBPyConnection) -> set[tuple[str, int, int]]:
     """(path, size, mtime_ns) of every file version landed so far; works read-only."""
     try:

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import yaml
 
-from orchestration.news.config_keys import suggestion, unknown_keys
 from orchestration.news import file_drop, polygon
 from orchestration.news.articles import Article
+from orchestration.news.config_keys import suggestion, unknown_keys
 from orchestration.news.dates import zone_named
 from orchestration.news.dedup import deduplicate
 from orchestration.news.drop_columns import column_map_problems
