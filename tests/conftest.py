@@ -81,34 +81,6 @@ def write_sources(path: Path, sources: dict[str, str]) -> Path:
     return path
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, tests that share a session or module fixture of ours run on one
-    worker (`--dist loadgroup`), so no worker builds the demo or a module's dbt history again.
-    """
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        group = _shared_fixture_group(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
-def _shared_fixture_group(item: pytest.Item) -> str | None:
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return None
-    scopes = {
-        fixture.scope: name
-        for name in info.names_closure
-        for fixture in info.name2fixturedefs.get(name, ())
-        if fixture.baseid.startswith("tests") and fixture.scope in {"session", "module"}
-    }
-    if "session" in scopes:
-        return scopes["session"]
-    return item.nodeid.split("::")[0] if "module" in scopes else None
-
-
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     """The demo corpus through the whole graph, once per test session, as `make demo` does."""
