@@ -16,13 +16,13 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 demo: $(VENV)/.installed  ## materialize the whole graph for the demo dates, then print a summary
 	$(BIN)/tickerpulse demo
 
-test: $(VENV)/.installed  ## run the test suite
+test: $(VENV)/.installed  ## run the test suite on every core (pytest-xdist)
 	$(BIN)/python -m pytest
 
 test-real-model: $(VENV)/.installed  ## a real LLM (llama.cpp server) through the pipeline; first build ~8 min
 	TICKERPULSE_LLAMA_VENV=.venv-llama PYTHON=$(PYTHON) bash scripts/real_model.sh
 	set -a && . ./.venv-llama/real_model.env && set +a && \
-	  TICKERPULSE_REAL_MODEL_REQUIRED=1 $(BIN)/python -m pytest -m real_model tests/test_real_model.py
+	  TICKERPULSE_REAL_MODEL_REQUIRED=1 $(BIN)/python -m pytest -n 0 -m real_model tests/test_real_model.py
 
 dev: $(VENV)/.installed  ## open the Dagster UI on http://127.0.0.1:3000
 	@home=$${DAGSTER_HOME:-$(CURDIR)/.dagster}; \

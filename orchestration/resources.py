@@ -9,11 +9,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime
+from functools import cached_property
+from importlib.metadata import version
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
+from packaging.version import Version
 from pydantic import Field
 
 from orchestration.alerts.dispatch import DeliveryPolicy
@@ -346,6 +349,22 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+class DbtResource(DbtCliResource):
+    """dagster-dbt's dbt CLI, minus the `dbt --version` process it starts for every run.
+
+    dagster-dbt asks the executable for its version once per resource instance, that is
+    once per run, and `dbt --version` also asks pypi.org for the latest release: seconds per
+    run, and a request to the internet from every run and test. For the venv's own dbt the
+    installed package answers the same question.
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        if self.dbt_executable == str(Path(sys.executable).with_name("dbt")):
+            return Version(version("dbt-core"))
+        return super()._cli_version
+
+
 def build_resources() -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(
@@ -383,9 +402,7 @@ def build_resources() -> dict[str, object]:
             if os.environ.get("TICKERPULSE_LLM_PRICES")
             else None,
         ),
-        "dbt": DbtCliResource(
-            project_dir=os.fspath(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
-        ),
+        "dbt": DbtResource(project_dir=os.fspath(DBT_PROJECT_DIR), dbt_executable=dbt_executable()),
         "alerting": AlertingResource(
             watchlists_file=env_or(WATCHLISTS_ENV, DEFAULT_WATCHLISTS),
             timeout_s=env_float("TICKERPULSE_ALERTS_TIMEOUT_S", 10.0),

@@ -1,4 +1,10 @@
-{#- The partition window Dagster passes as vars (inclusive ISO dates), for incremental models.
+{#- The partition window Dagster passes (inclusive ISO dates), for incremental models.
+
+    Dagster sets it in the environment of each dbt build, TICKERPULSE_DBT_MIN_DATE and
+    TICKERPULSE_DBT_MAX_DATE: unlike --vars, environment variables read only while a node
+    runs leave dbt's partial parsing on (a change of --vars makes dbt parse every file
+    again). Without them the vars min_date and max_date count, so
+    `dbt build --vars '{min_date: ..., max_date: ...}'` works by hand.
 
     A first build or --full-refresh reads all history. An incremental run deletes the days it
     rebuilds (pre-hook delete_incremental_window) and inserts them rebuilt: the days of the
@@ -12,10 +18,18 @@
     views, below the latest-analysis step of int_articles_analysed, so an incremental day reads
     the window's rows instead of all history. -#}
 
+{#- min_date or max_date of the window as a string: the environment's, else the var. Only
+    called while nodes run (is_incremental() is false while dbt parses), so dbt never records
+    the variables as parse inputs. -#}
+{% macro window_value(name) -%}
+    {%- set value = env_var('TICKERPULSE_DBT_' ~ name | upper, '') | trim -%}
+    {{ return(value if value else var(name) | string) }}
+{%- endmacro %}
+
 {% macro window_date(name, offset_days=0) -%}
-    {%- set value = var(name) | string -%}
+    {%- set value = window_value(name) -%}
     {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) -%}
-        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be an ISO date (YYYY-MM-DD), got " ~ value) }}
+        {{ exceptions.raise_compiler_error("window " ~ name ~ " (TICKERPULSE_DBT_" ~ name | upper ~ " or var " ~ name ~ ") must be an ISO date (YYYY-MM-DD), got " ~ value) }}
     {%- endif -%}
     (date '{{ value }}' + {{ offset_days | int }})
 {%- endmacro %}
@@ -43,7 +57,7 @@
     {#- window_date validates the vars; the ranges need them as dates. -#}
     {%- do window_date('min_date') -%}
     {%- do window_date('max_date') -%}
-    {%- set spans = [(parse(var('min_date') | string) - before, parse(var('max_date') | string) + after)] -%}
+    {%- set spans = [(parse(window_value('min_date')) - before, parse(window_value('max_date')) + after)] -%}
     {%- for day in moved_days -%}
         {%- do spans.append((parse(day) - before, parse(day) + after)) -%}
     {%- endfor -%}

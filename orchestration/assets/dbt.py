@@ -1,13 +1,21 @@
 """The dbt project's models as assets: reference dimensions, and daily sentiment marts.
 
 Sources in dbt carry `meta.dagster.asset_key`, so raw_articles -> staging -> marts is one
-lineage graph. Daily marts take the partition window as dbt vars and backfill a whole
-date range in one dbt invocation.
+lineage graph. Daily marts take the partition window through the environment
+(macros/incremental_window.sql) and backfill a whole date range in one dbt invocation.
+
+Every dbt process costs seconds of start-up and parsing, so builds keep dbt's partial
+parsing on: the manifest is parsed for the warehouse path the builds use (dbt parses the
+whole project again when the profile changes), and the window is no --vars (a change of
+vars does the same).
 """
 
-import json
+import fcntl
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,36 +24,94 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
-from orchestration.paths import DBT_PROJECT_DIR
-from orchestration.resources import WarehouseResource, dbt_executable
+from orchestration.paths import DATABASE_ENV, DBT_PROJECT_DIR, warehouse_path
+from orchestration.resources import DbtResource, WarehouseResource, dbt_executable
 
 REFERENCE_SELECT = "tag:reference"
+# Read by macros/incremental_window.sql while nodes run; inclusive ISO dates.
+WINDOW_START_ENV = "TICKERPULSE_DBT_MIN_DATE"
+WINDOW_END_ENV = "TICKERPULSE_DBT_MAX_DATE"
+# Beside the manifest: the warehouse path it was parsed for.
+_PARSED_FOR = "parsed_for_database.txt"
+_PARTIAL_PARSE = "partial_parse.msgpack"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
 
 
-def _manifest_is_stale(project: DbtProject) -> bool:
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` in os.environ for the block only: DbtCliResource.cli() copies os.environ
+    into the dbt process when it starts it, and later runs in this process must not
+    inherit a window or a warehouse path."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def _parse_lock(target: Path) -> Iterator[None]:
+    # Test workers, code servers and the CLI may import this at once; one of them parses.
+    target.mkdir(parents=True, exist_ok=True)
+    with (target / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _manifest_is_stale(project: DbtProject, database: Path) -> bool:
     manifest = project.manifest_path
-    if not manifest.exists():
+    stamp = manifest.with_name(_PARSED_FOR)
+    if not manifest.exists() or not stamp.exists():
+        return True
+    if stamp.read_text(encoding="utf-8") != str(database):
         return True
     built = manifest.stat().st_mtime
-    watched = [project.project_dir / "dbt_project.yml"]
+    watched = [project.project_dir / "dbt_project.yml", project.project_dir / "profiles.yml"]
     for folder in ("models", "macros", "seeds", "tests"):
         watched.extend((project.project_dir / folder).rglob("*"))
     return any(path.is_file() and path.stat().st_mtime > built for path in watched)
 
 
-def ensure_manifest(project: DbtProject) -> Path:
-    """Parse the dbt project when its manifest is missing or older than its files.
+def ensure_manifest(project: DbtProject, database: Path | None = None) -> Path:
+    """Parse the dbt project when its manifest is missing, older than its files, or parsed
+    for another warehouse path than `database` (TICKERPULSE_DUCKDB_PATH or the default).
 
-    `dagster dev` would do this through prepare_if_dev(); tests, the demo command and
-    plain Python imports need it too, and it costs a few seconds only when files changed.
+    `dagster dev` would parse through prepare_if_dev(); tests, the demo command and plain
+    Python imports need it too. Builds copy the parse's partial_parse.msgpack, so a build
+    on the same warehouse path only re-parses the files that changed.
     """
-    if _manifest_is_stale(project):
-        DbtCliResource(
-            project_dir=os.fspath(project.project_dir), dbt_executable=dbt_executable()
-        ).cli(["--quiet", "parse"], target_path=project.target_path).wait()
+    database = database or warehouse_path()
+    target = project.project_dir / project.target_path
+    with _parse_lock(target):
+        if _manifest_is_stale(project, database):
+            # Parsed beside target/ and moved in whole: builds of other processes copy
+            # target/partial_parse.msgpack while this runs.
+            scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
+            try:
+                _parse(project, scratch, database)
+                for name in (_PARTIAL_PARSE, project.manifest_path.name):
+                    os.replace(scratch / name, target / name)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+            (target / _PARSED_FOR).write_text(str(database), encoding="utf-8")
     return project.manifest_path
+
+
+def _parse(project: DbtProject, target: Path, database: Path) -> None:
+    project_dir = os.fspath(project.project_dir)
+    dbt = DbtResource(project_dir=project_dir, dbt_executable=dbt_executable())
+    with _environment({DATABASE_ENV: str(database)}):
+        invocation = dbt.cli(["--quiet", "parse"], target_path=target)
+    invocation.wait()
 
 
 # Checked once per import: both dbt asset definitions read the same manifest.
@@ -68,10 +134,10 @@ class TickerPulseTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-def _point_dbt_at(warehouse: WarehouseResource) -> None:
+def _dbt_environment(warehouse: WarehouseResource, **values: str) -> dict[str, str]:
     # dbt resolves a relative path from its own folder; give it the absolute file the
-    # Python assets used. DbtCliResource copies os.environ into the dbt process.
-    os.environ["TICKERPULSE_DUCKDB_PATH"] = str(warehouse.path)
+    # Python assets used.
+    return {DATABASE_ENV: str(warehouse.path), **values}
 
 
 @dbt_assets(
@@ -85,10 +151,11 @@ def _point_dbt_at(warehouse: WarehouseResource) -> None:
 def dbt_reference_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    _point_dbt_at(warehouse)
     # Cautious: a relationships test from a daily fact to dim_tickers waits for the daily
     # build, where the fact exists, instead of failing here.
-    yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()
+    with _environment(_dbt_environment(warehouse)):
+        invocation = dbt.cli(["build", "--indirect-selection", "cautious"], context=context)
+    yield from invocation.stream()
 
 
 @dbt_assets(
@@ -107,14 +174,13 @@ def dbt_daily_models(
     warehouse: WarehouseResource,
     config: DailyModelsConfig,
 ) -> Iterator[Any]:
-    _point_dbt_at(warehouse)
     window = context.partition_time_window
-    dbt_vars = {
-        "min_date": window.start.date().isoformat(),
-        "max_date": (window.end - timedelta(days=1)).date().isoformat(),
-    }
-    context.log.info(f"dbt build for {dbt_vars['min_date']} .. {dbt_vars['max_date']}")
-    args = ["build", "--vars", json.dumps(dbt_vars)]
-    if config.full_refresh:
-        args.append("--full-refresh")
-    yield from dbt.cli(args, context=context).stream()
+    first, last = window.start.date(), (window.end - timedelta(days=1)).date()
+    context.log.info(f"dbt build for {first} .. {last}")
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    environment = _dbt_environment(
+        warehouse, **{WINDOW_START_ENV: first.isoformat(), WINDOW_END_ENV: last.isoformat()}
+    )
+    with _environment(environment):
+        invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
