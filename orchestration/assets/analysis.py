@@ -62,6 +62,29 @@ def article_analysis(
             context.log.info(f"analysed {done}/{len(to_analyse)}")
 
     batch = analyze_all(engine, to_analyse, on_progress=progress)
+    _log_batch(context, batch)
+
+    attempts = {f.article_id: dead.get(f.article_id, (f, 0))[1] + 1 for f in batch.failures}
+    attempts |= {k: tries for k, (_, tries) in dead.items() if k in resting}
+    failures = [*batch.failures, *resting.values()]
+    day_of = {article.article_id: day for day, article in articles}
+    with warehouse.connect() as con:
+        saved = cache.save(con)
+        save_analyses(con, days, day_of, batch, failures, attempts, version, context.run_id)
+    metadata = {
+        "analyzer": engine.name,
+        "analyzer_choice": analyzer.choice,
+        "model": engine.model,
+        "prompt_version": engine.prompt_version,
+        "articles": len(articles),
+        "dead_letters": len(failures),
+        "dead_letters_resting": len(resting),
+    }
+    texts = [article for _, article in articles]
+    return dg.MaterializeResult(metadata=metadata | _batch_metadata(texts, batch, saved))
+
+
+def _log_batch(context: dg.AssetExecutionContext, batch: BatchResult) -> None:
     for failure in batch.failures:
         context.log.warning(
             f"article {failure.article_id} dead-lettered: {failure.error_class}: {failure.message}"
@@ -71,41 +94,20 @@ def article_analysis(
             f"{len(batch.pending)} articles left pending: {batch.pending[0].reason}"
         )
 
-    attempts = {f.article_id: dead.get(f.article_id, (f, 0))[1] + 1 for f in batch.failures}
-    attempts |= {k: tries for k, (_, tries) in dead.items() if k in resting}
-    failures = [*batch.failures, *resting.values()]
-    day_of = {article.article_id: day for day, article in articles}
-    with warehouse.connect() as con:
-        saved = cache.save(con)
-        save_analyses(con, days, day_of, batch, failures, attempts, version, context.run_id)
 
-    texts = [article for _, article in articles]
-    return dg.MaterializeResult(
-        metadata={
-            "analyzer": engine.name,
-            "analyzer_choice": analyzer.choice,
-            "model": engine.model,
-            "prompt_version": engine.prompt_version,
-            "articles": len(articles),
-            "analysed": len(batch.analyses),
-            "dead_letters": len(failures),
-            "dead_letters_resting": len(resting),
-            "pending": len(batch.pending),
-            "tickers_dropped_not_in_reference": batch.stats.dropped_tickers if batch.stats else 0,
-            **_llm_metadata(batch, saved),
-            "labels": dg.MetadataValue.json(
-                dict(Counter(a.overall_sentiment_label for a in batch.analyses.values()))
-            ),
-            "most_mentioned": dg.MetadataValue.json(
-                dict(
-                    Counter(
-                        t.ticker for a in batch.analyses.values() for t in a.tickers
-                    ).most_common(10)
-                )
-            ),
-            "preview": dg.MetadataValue.md(_preview(texts, batch.analyses)),
-        }
-    )
+def _batch_metadata(texts: list[ArticleText], batch: BatchResult, saved: int) -> dict[str, object]:
+    mentioned = Counter(t.ticker for a in batch.analyses.values() for t in a.tickers)
+    return {
+        "analysed": len(batch.analyses),
+        "pending": len(batch.pending),
+        "tickers_dropped_not_in_reference": batch.stats.dropped_tickers if batch.stats else 0,
+        **_llm_metadata(batch, saved),
+        "labels": dg.MetadataValue.json(
+            dict(Counter(a.overall_sentiment_label for a in batch.analyses.values()))
+        ),
+        "most_mentioned": dg.MetadataValue.json(dict(mentioned.most_common(10))),
+        "preview": dg.MetadataValue.md(_preview(texts, batch.analyses)),
+    }
 
 
 def _llm_metadata(batch: BatchResult, saved: int) -> dict[str, object]:

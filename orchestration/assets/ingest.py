@@ -6,14 +6,13 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.news import file_drop, http_state
+from orchestration.news import http_state
+from orchestration.news.articles import Article
 from orchestration.news.fulltext import FullTextStats
 from orchestration.news.sources import SourceOutcome
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import NewsSourcesResource, WarehouseResource
-from orchestration.warehouse.connection import append_rows
-from orchestration.warehouse.frames import outcomes_frame
-from orchestration.warehouse.landing import known_pages, land_articles, new_items
+from orchestration.warehouse.landing import known_pages, land_run, log_outcomes
 
 
 @dg.asset(
@@ -36,7 +35,6 @@ def raw_articles(
     # No connection is held while fetching: the DuckDB file stays free for other processes.
     articles, outcomes = news_sources.collect(window=(days[0], days[-1]), cache=cache)
     by_day = {day: [a for a in articles if a.published_date == day.isoformat()] for day in days}
-    in_window = Counter(source for day in days for a in by_day[day] for source in a.sources)
     pages: dict[str, FullTextStats] = {}
     if full_text := news_sources.full_text_sources():
         landing = [a for todays in by_day.values() for a in todays]
@@ -47,54 +45,56 @@ def raw_articles(
     _log_outcomes(context, outcomes)
 
     with warehouse.connect() as con:
-        new = new_items(con, [a for todays in by_day.values() for a in todays])
-        append_rows(
-            con,
-            "raw.ingestion_log",
-            outcomes_frame(outcomes, in_window, (days[0], days[-1]), context.run_id, new),
-        )
+        new = log_outcomes(con, outcomes, by_day, context.run_id)
         if outcomes and all(o.status == "error" for o in outcomes):
             raise dg.Failure(
                 description="every news source failed; no partition was replaced",
                 metadata={"errors": "; ".join(f"{o.source}: {o.message}" for o in outcomes)},
             )
-        replacing = [o.source for o in outcomes if o.replaces_window]
-        landed = land_articles(con, by_day, context.run_id, replacing)
-        http_state.save_cache(con, cache)
-        for outcome in outcomes:
-            if outcome.files:
-                file_drop.record_landed(con, outcome.source, list(outcome.files))
-
+        landed = land_run(con, by_day, outcomes, cache, context.run_id)
     failed = [o.source for o in outcomes if o.status == "error"]
     context.log.info(
         f"{sum(landed.values())} articles over {len(days)} days from "
         f"{len(outcomes) - len(failed)}/{len(outcomes)} sources"
     )
-    return dg.MaterializeResult(
-        metadata={
-            "articles": sum(landed.values()),
-            "articles_per_day": dg.MetadataValue.json(landed),
-            "articles_in_all_sources": len(articles),
-            # Items the sources listed, and how many of them were copies of another item
-            # (same canonical URL or content, or a near-duplicate story) folded into it.
-            "items_read": sum(o.items for o in outcomes),
-            "duplicates_folded": max(sum(o.items for o in outcomes) - len(articles), 0),
-            "new_articles": sum(new.values()),
-            "non_english_articles": sum(
-                a.language not in {"en", "und"} for todays in by_day.values() for a in todays
-            ),
-            "sources_ok": sum(o.status == "ok" for o in outcomes),
-            "sources_partial": sum(o.status == "partial" for o in outcomes),
-            "sources_not_modified": sum(o.status == "not_modified" for o in outcomes),
-            "sources_failed": dg.MetadataValue.json(failed),
-            # File-drop rows left out, per reason (each file's message has the lines), and
-            # articles whose texts were cut to TICKERPULSE_MAX_ARTICLE_CHARS.
-            "rows_skipped": dg.MetadataValue.json(_skipped(outcomes)),
-            "articles_truncated": sum(bool(a.truncated_fields) for a in articles),
-            **_pages_metadata(pages),
-            "sources": dg.MetadataValue.md(_outcomes_table(outcomes, in_window, new)),
-        }
+    return dg.MaterializeResult(metadata=_metadata(articles, outcomes, by_day, landed, new, pages))
+
+
+def _metadata(
+    articles: list[Article],
+    outcomes: list[SourceOutcome],
+    by_day: dict[date, list[Article]],
+    landed: dict[str, int],
+    new: Counter[str],
+    pages: dict[str, FullTextStats],
+) -> dict[str, object]:
+    in_window = Counter(
+        source for todays in by_day.values() for a in todays for source in a.sources
     )
+    failed = [o.source for o in outcomes if o.status == "error"]
+    return {
+        "articles": sum(landed.values()),
+        "articles_per_day": dg.MetadataValue.json(landed),
+        "articles_in_all_sources": len(articles),
+        # Items the sources listed, and how many of them were copies of another item
+        # (same canonical URL or content, or a near-duplicate story) folded into it.
+        "items_read": sum(o.items for o in outcomes),
+        "duplicates_folded": max(sum(o.items for o in outcomes) - len(articles), 0),
+        "new_articles": sum(new.values()),
+        "non_english_articles": sum(
+            a.language not in {"en", "und"} for todays in by_day.values() for a in todays
+        ),
+        "sources_ok": sum(o.status == "ok" for o in outcomes),
+        "sources_partial": sum(o.status == "partial" for o in outcomes),
+        "sources_not_modified": sum(o.status == "not_modified" for o in outcomes),
+        "sources_failed": dg.MetadataValue.json(failed),
+        # File-drop rows left out, per reason (each file's message has the lines), and
+        # articles whose texts were cut to TICKERPULSE_MAX_ARTICLE_CHARS.
+        "rows_skipped": dg.MetadataValue.json(_skipped(outcomes)),
+        "articles_truncated": sum(bool(a.truncated_fields) for a in articles),
+        **_pages_metadata(pages),
+        "sources": dg.MetadataValue.md(_outcomes_table(outcomes, in_window, new)),
+    }
 
 
 def _log_outcomes(context: dg.AssetExecutionContext, outcomes: list[SourceOutcome]) -> None:

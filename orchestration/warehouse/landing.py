@@ -8,10 +8,13 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from orchestration.news import file_drop, http_state
 from orchestration.news.articles import Article
 from orchestration.news.fulltext import KnownPage
-from orchestration.warehouse.connection import replace_rows
-from orchestration.warehouse.frames import articles_frame
+from orchestration.news.http_state import ResponseCache
+from orchestration.news.sources import SourceOutcome
+from orchestration.warehouse.connection import append_rows, replace_rows
+from orchestration.warehouse.frames import articles_frame, outcomes_frame
 
 # Any row of an article read now is replaced wherever it was (an upsert by article_id; an
 # article whose date moved leaves its old partition). Beyond that, a day loses only rows
@@ -41,6 +44,38 @@ def land_articles(
             _REPLACEABLE,
             [[a.article_id for a in todays], day, replacing],
         )
+    return landed
+
+
+def log_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    outcomes: list[SourceOutcome],
+    by_day: dict[date, list[Article]],
+    run_id: str,
+) -> Counter[str]:
+    """One raw.ingestion_log row per source; returns the new articles per source."""
+    days = sorted(by_day)
+    in_window = Counter(s for todays in by_day.values() for a in todays for s in a.sources)
+    new = new_items(con, [a for todays in by_day.values() for a in todays])
+    frame = outcomes_frame(outcomes, in_window, (days[0], days[-1]), run_id, new)
+    append_rows(con, "raw.ingestion_log", frame)
+    return new
+
+
+def land_run(
+    con: duckdb.DuckDBPyConnection,
+    by_day: dict[date, list[Article]],
+    outcomes: list[SourceOutcome],
+    cache: ResponseCache,
+    run_id: str,
+) -> dict[str, int]:
+    """Land a run's articles and what ingestion remembers: http validators, files read."""
+    replacing = [o.source for o in outcomes if o.replaces_window]
+    landed = land_articles(con, by_day, run_id, replacing)
+    http_state.save_cache(con, cache)
+    for outcome in outcomes:
+        if outcome.files:
+            file_drop.record_landed(con, outcome.source, list(outcome.files))
     return landed
 
 
