@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-real-model dev lint lock clean
+.PHONY: demo test test-slow test-real-model dev lint lock clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit("TickerPulse needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -18,6 +18,9 @@ demo: $(VENV)/.installed  ## materialize the whole graph for the demo dates, the
 
 test: $(VENV)/.installed  ## run the test suite on every core (pytest-xdist)
 	$(BIN)/python -m pytest
+
+test-slow: $(VENV)/.installed  ## the tests a real dagster-daemon drives (UI backfill, dead runs)
+	$(BIN)/python -m pytest -m slow
 
 test-real-model: $(VENV)/.installed  ## a real LLM (llama.cpp server) through the pipeline; first build ~8 min
 	TICKERPULSE_LLAMA_VENV=.venv-llama PYTHON=$(PYTHON) bash scripts/real_model.sh

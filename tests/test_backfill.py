@@ -127,6 +127,7 @@ def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.mark.slow
 def test_a_ui_backfill_of_three_days_equals_the_days_run_one_by_one(
     dagster_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

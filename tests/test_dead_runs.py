@@ -141,6 +141,7 @@ def _started_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     return None
 
 
+@pytest.mark.slow
 def test_a_run_killed_with_its_daemon_is_failed_and_the_queued_run_then_succeeds(
     home: Path, tmp_path: Path
 ):

@@ -154,20 +154,9 @@ def test_the_writer_thread_writes_answers_as_they_come_and_waits_out_a_lock(tmp_
     database = tmp_path / "warehouse.duckdb"
     with warehouse.connect(database):
         pass
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time, duckdb; con = duckdb.connect(sys.argv[1]); "
-            "print('locked', flush=True); time.sleep(120)",
-            str(database),
-        ],
-        start_new_session=True,
-        stdout=subprocess.PIPE,
-    )
+    holder = _hold_lock(database)
     cache = AnswerCache(store=functools.partial(warehouse.connect, database), flush_after_s=0.2)
     try:
-        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
         started = time.monotonic()
         for n in range(3):
             cache.put(*_answer(n))
@@ -185,6 +174,23 @@ def test_the_writer_thread_writes_answers_as_they_come_and_waits_out_a_lock(tmp_
     with warehouse.connect(database) as con:
         assert cache.save(con) == 4  # the writer is stopped; the last answer is saved once
     assert cached_rows(database) == 4
+
+
+def _hold_lock(database: Path) -> subprocess.Popen:
+    """Another process that holds the DuckDB file's lock until it is killed."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, duckdb; con = duckdb.connect(sys.argv[1]); "
+            "print('locked', flush=True); time.sleep(120)",
+            str(database),
+        ],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+    return holder
 
 
 def _peek_rows(database: Path) -> int:
@@ -229,19 +235,8 @@ def test_a_warehouse_locked_by_another_process_delays_the_write_and_loses_nothin
     database = tmp_path / "warehouse.duckdb"
     with warehouse.connect(database):
         pass
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time, duckdb; con = duckdb.connect(sys.argv[1]); "
-            "print('locked', flush=True); time.sleep(120)",
-            str(database),
-        ],
-        start_new_session=True,
-        stdout=subprocess.PIPE,
-    )
+    holder = _hold_lock(database)
     try:
-        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
         cache = AnswerCache(
             store=functools.partial(warehouse.connect, database), flush_every=1, background=False
         )
