@@ -1,6 +1,7 @@
 """article_analysis: summary, overall and per-ticker sentiment for each landed article."""
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 
@@ -9,6 +10,7 @@ import duckdb
 
 from orchestration.analysis.base import BatchResult, analyze_all
 from orchestration.analysis.cache import AnswerCache
+from orchestration.analysis.dead_letters import DeadLetters
 from orchestration.analysis.schema import ArticleAnalysis, ArticleText
 from orchestration.analysis.tickers import TickerReference
 from orchestration.analysis.tokens import tokenizer_name
@@ -48,25 +50,16 @@ def article_analysis(
         engine = analyzer.build(_reference_from(con), cache)
         version = (engine.name, engine.model, engine.prompt_version)
         articles = articles_in(con, days, analyzer.max_article_chars)
-        # Dead letters of earlier runs: retried until they have failed max_attempts runs.
-        dead = dead_letters(con, days, version)
-    resting = {k: f for k, (f, tries) in dead.items() if tries >= analyzer.max_attempts}
+        dead = DeadLetters(dead_letters(con, days, version), analyzer.max_attempts)
+    resting = dead.resting
     to_analyse = [a for _, a in articles if a.article_id not in resting]
     context.log.info(
         f"analysing {len(to_analyse)} articles over {len(days)} days with {'/'.join(version)} "
         f"({len(resting)} dead letters past {analyzer.max_attempts} attempts left as they are)"
     )
-
-    def progress(done: int) -> None:
-        if done % _PROGRESS_EVERY == 0:
-            context.log.info(f"analysed {done}/{len(to_analyse)}")
-
-    batch = analyze_all(engine, to_analyse, on_progress=progress)
+    batch = analyze_all(engine, to_analyse, on_progress=_progress(context, len(to_analyse)))
     _log_batch(context, batch)
-
-    attempts = {f.article_id: dead.get(f.article_id, (f, 0))[1] + 1 for f in batch.failures}
-    attempts |= {k: tries for k, (_, tries) in dead.items() if k in resting}
-    failures = [*batch.failures, *resting.values()]
+    failures, attempts = dead.after(batch.failures)
     day_of = {article.article_id: day for day, article in articles}
     with warehouse.connect() as con:
         saved = cache.save(con)
@@ -82,6 +75,14 @@ def article_analysis(
     }
     texts = [article for _, article in articles]
     return dg.MaterializeResult(metadata=metadata | _batch_metadata(texts, batch, saved))
+
+
+def _progress(context: dg.AssetExecutionContext, total: int) -> Callable[[int], None]:
+    def progress(done: int) -> None:
+        if done % _PROGRESS_EVERY == 0:
+            context.log.info(f"analysed {done}/{total}")
+
+    return progress
 
 
 def _log_batch(context: dg.AssetExecutionContext, batch: BatchResult) -> None:
