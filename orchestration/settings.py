@@ -1,8 +1,9 @@
-"""Every setting read from the environment, in one place; .env.example documents each one.
+"""Settings of schedules, sensors and asset checks, read from the environment, and the
+helpers resources.build_resources uses for theirs; .env.example documents every variable.
 
-Resources get theirs as Dagster EnvVars where the variable is set (build_resources), so the
-UI shows the variable's name and never a secret. Schedules and sensors are fixed when the
-definitions load; checks read their thresholds each time they run.
+Resources get theirs as Dagster EnvVars where the variable is set, so the UI shows the
+variable's name and never a secret. Schedules and sensors are fixed when the definitions
+load; checks read their thresholds each time they run.
 """
 
 from __future__ import annotations
