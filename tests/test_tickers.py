@@ -297,6 +297,8 @@ def test_the_offline_analyzer_reports_the_shared_relevance_without_boilerplate_c
         ("Bank Of America and VICI PROPERTIES reported.", {"BAC", "VICI"}),
         ("Alcoa cut output at its smelter; Barclays reported a profit.", {"AA", "BCS"}),
         ("Twitter lost advertisers; Priceline bookings rose.", {"TWTR", "BKNG"}),
+        # A small OTC company whose name cleans to "Target" must not take the retailer's.
+        ("Target said its sales rose.", {"TGT"}),
         ("The Dow Jones Industrial Average rose; a Dow component fell.", set()),
         ("The iShares MSCI Emerging Markets ETF fell as gold rallied.", set()),
     ],

@@ -65,11 +65,12 @@ class TickerReference:
         self._first_words: dict[str, int] = {}  # first word -> most words of a name
         for phrase in words.NOT_COMPANY_PHRASES:  # looked up in any case: "iShares MSCI"
             self._add_name(phrase, _Name("", "", "blocked", lower_ok=True))
-        for company in companies:
+        # S&P 500 members and the curated delisted names (Twitter, Yahoo) are well known: a
+        # one-word name of theirs counts without further evidence, and they claim a name
+        # before any other company does ("Target" is Target, not Target Group on the OTC).
+        for company in sorted(companies, key=lambda c: not (c.is_sp500 or c.delisted)):
             if company.security_type == "fund":
                 continue  # a fund is never named by an index or asset word, only its ticker
-            # S&P 500 members and the curated delisted names (Twitter, Yahoo) are well
-            # known: a one-word name of theirs counts without further evidence.
             known = company.is_sp500 or company.delisted
             for variant in (company.name, *company.name_variants):
                 self._add_names(company.symbol, "name", variant, known)
