@@ -171,3 +171,41 @@ def test_the_ingestion_log_and_metadata_count_skips_and_the_hints_land(tmp_path:
     assert "export.csv: 1 of 6 rows skipped: unreadable publication time: 1 (line 7" in message
     metadata = result.asset_materializations_for_node("raw_articles")[0].metadata
     assert metadata["rows_skipped"].value == {"unreadable publication time": 1}
+
+
+def test_a_tickers_column_confirms_the_companies_the_text_names_and_adds_no_other(
+    tmp_path: Path,
+):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    rows = [
+        # An ambiguous name that counts only because the source says the story is Target's.
+        ("t", "Target is opening stores in Ohio", "Forty new stores open in spring.", "TGT"),
+        ("b", "Ball is shipping more cans", "Output rose at two plants.", ""),
+        # Hints the text never names, or that name no listed company, add nothing.
+        ("m", "Markets were calm on Thursday", "Trading volumes were light.", "AAPL, ZZZZQ"),
+    ]
+    lines = ["id,title,published_at,body,tickers"]
+    lines += [
+        f'{i},{title},2024-01-25T10:00:00Z,{body},"{tickers}"' for i, title, body, tickers in rows
+    ]
+    (folder / "hints.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sources = tmp_path / "sources.yaml"
+    entry = {"name": "drop", "kind": "file_drop", "location": str(folder)}
+    sources.write_text(json.dumps({"sources": [entry]}), encoding="utf-8")
+    pipeline = make_pipeline(tmp_path, sources)
+    pipeline.load_reference()
+
+    assert pipeline.ingest("2024-01-25").success
+
+    found = dict(
+        pipeline.query(
+            "select a.title, list_sort([t.ticker for t in coalesce(n.tickers, [])]) "
+            "from raw.articles a join raw.article_analysis n using (article_id)"
+        )
+    )
+    assert found == {
+        "Target is opening stores in Ohio": ["TGT"],
+        "Ball is shipping more cans": [],
+        "Markets were calm on Thursday": [],
+    }

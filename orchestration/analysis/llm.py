@@ -114,7 +114,7 @@ def article_message(
     sent = f"<<<ARTICLE\nTitle: {title}\n\n{body}\nARTICLE>>>"
     if reference is None:
         return sent
-    found = list(article_companies(reference, title, body, article.published))
+    found = list(article_companies(reference, title, body, article.published, article.ticker_hints))
     if not found:
         return sent
     listed = "; ".join(f"{reference.name_of(s)} ({s})" for s in found[:MAX_CANDIDATES])

@@ -193,7 +193,9 @@ class OfflineAnalyzer:
 
     def _plan(self, article: ArticleText) -> _Plan:
         """What to score: every sentence, and the clauses of sentences naming several companies."""
-        read = read_article(self.reference, article.title, article.body, article.published)
+        read = read_article(
+            self.reference, article.title, article.body, article.published, article.ticker_hints
+        )
         texts, found = read.sentences, read.subjects
         named: list[frozenset[str]] = []
         previous: frozenset[str] = frozenset()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,16 +58,28 @@ class ReadArticle:
 
 
 def article_companies(
-    reference: TickerReference, title: str, body: str, published: date | None = None
+    reference: TickerReference,
+    title: str,
+    body: str,
+    published: date | None = None,
+    hints: Iterable[str] = (),
 ) -> dict[str, Subject]:
-    """The companies of an article (title and boilerplate-free body), most relevant first."""
+    """The companies of an article (title and boilerplate-free body), most relevant first.
+
+    `hints` are the source's ticker hints: a hinted company named in the text counts even
+    by an ambiguous name ("Target is opening stores"); one the text never names does not.
+    """
     head = f"{title.strip()}\n\n"
-    mentions = reference.find(head + body, published)
+    mentions = reference.find(head + body, published, reference.hinted(hints))
     return subjects_of(mentions, len(head), len(head) + _lead_length(body))
 
 
 def read_article(
-    reference: TickerReference, title: str, body: str, published: date | None = None
+    reference: TickerReference,
+    title: str,
+    body: str,
+    published: date | None = None,
+    hints: Iterable[str] = (),
 ) -> ReadArticle:
     """Boilerplate stripped, sentences split, and one matcher pass over the whole article,
     its mentions shared out to the sentences they fall in (cheaper than a pass per
@@ -74,7 +87,7 @@ def read_article(
     title = title.strip()
     flat = " ".join(strip_boilerplate(body).split())
     head = f"{title}\n\n"
-    mentions = reference.find(head + flat, published)
+    mentions = reference.find(head + flat, published, reference.hinted(hints))
     texts = [title, *sentences(flat)]
     bounds, cursor = [(0, len(title))], 0
     for text in texts[1:]:

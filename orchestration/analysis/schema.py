@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -50,6 +51,9 @@ class ArticleText:
     title: str
     body: str
     published: date | None = None  # dates former tickers: FB is META before 2022-06-09
+    # Symbols the source says the article is about (a drop file's tickers column). Only a
+    # hint: a hinted company counts when the text names it, even by an ambiguous name.
+    ticker_hints: tuple[str, ...] = ()
 
 
 # What an analyzer reads of one article, at most (TICKERPULSE_MAX_ARTICLE_CHARS): ingestion
@@ -62,11 +66,13 @@ def analyzer_input(
     title: str,
     body: str,
     published: date | None = None,
+    ticker_hints: Sequence[str] | None = None,
     limit: int = MAX_ANALYZED_CHARS,
 ) -> ArticleText:
     """The ArticleText an analyzer reads: title and body together cut to `limit` characters."""
     title = title[:limit]
-    return ArticleText(article_id, title, body[: limit - len(title)], published)
+    hints = tuple(ticker_hints or ())
+    return ArticleText(article_id, title, body[: limit - len(title)], published, hints)
 
 
 class TickerSentiment(BaseModel):

@@ -96,6 +96,10 @@ class TickerReference:
     def __contains__(self, symbol: str) -> bool:
         return symbol in self.companies
 
+    def hinted(self, hints: Iterable[str]) -> set[str]:
+        """The listed companies among a source's ticker hints; invented ones are dropped."""
+        return {symbol for hint in hints if (symbol := self.resolve(hint)) is not None}
+
     def primary(self, symbol: str) -> str:
         """The issuer's primary ticker for any of its share classes."""
         return self._primary.get(symbol, symbol)

@@ -28,7 +28,7 @@ def articles_in(
         (day, analyzer_input(*row, limit=limit))
         for day, *row in con.execute(
             "select partition_date, article_id, title, coalesce(body, ''), "
-            "published_at::date from raw.articles "
+            "published_at::date, ticker_hints from raw.articles "
             "where partition_date between ? and ? order by published_at, article_id",
             [days[0], days[-1]],
         ).fetchall()
