@@ -69,17 +69,7 @@ def test_a_run_killed_half_way_keeps_its_answers_and_the_next_run_calls_only_the
 ):
     database = tmp_path / "warehouse.duckdb"
     openai_server.latency_s = 0.05
-    code = (
-        "import sys; from pathlib import Path; from tests.test_llm_cache import analyse_into; "
-        "analyse_into(Path(sys.argv[1]), sys.argv[2], flush_every=2)"
-    )
-    run = subprocess.Popen(
-        [sys.executable, "-c", code, str(database), openai_server.base_url],
-        cwd=PROJECT_ROOT,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    run = _start_run(database, openai_server.base_url, "flush_every=2")
     try:
         deadline = time.monotonic() + 60
         while len(answered(openai_server)) < 5:
@@ -115,17 +105,7 @@ def test_a_run_killed_mid_flight_repays_at_most_the_answers_in_flight(
     database = tmp_path / "warehouse.duckdb"
     openai_server.latency_s = 0.3
     concurrency = 4
-    code = (
-        "import sys; from pathlib import Path; from tests.test_llm_cache import analyse_into; "
-        f"analyse_into(Path(sys.argv[1]), sys.argv[2], concurrency={concurrency}, count=40)"
-    )
-    run = subprocess.Popen(
-        [sys.executable, "-c", code, str(database), openai_server.base_url],
-        cwd=PROJECT_ROOT,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    run = _start_run(database, openai_server.base_url, f"concurrency={concurrency}, count=40")
     try:
         deadline = time.monotonic() + 60
         # Half way, in steady state: the writer has written an earlier burst of answers.
@@ -174,6 +154,21 @@ def test_the_writer_thread_writes_answers_as_they_come_and_waits_out_a_lock(tmp_
     with warehouse.connect(database) as con:
         assert cache.save(con) == 4  # the writer is stopped; the last answer is saved once
     assert cached_rows(database) == 4
+
+
+def _start_run(database: Path, base_url: str, arguments: str) -> subprocess.Popen:
+    """analyse_into(database, base_url, <arguments>) in a process of its own, to be killed."""
+    code = (
+        "import sys; from pathlib import Path; from tests.test_llm_cache import analyse_into; "
+        f"analyse_into(Path(sys.argv[1]), sys.argv[2], {arguments})"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(database), base_url],
+        cwd=PROJECT_ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _hold_lock(database: Path) -> subprocess.Popen:
