@@ -12,7 +12,7 @@ from orchestration.news.fulltext import FullTextStats
 from orchestration.news.sources import SourceOutcome
 from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
 from orchestration.resources import NewsSourcesResource, WarehouseResource
-from orchestration.warehouse.landing import known_pages, land_run, log_outcomes
+from orchestration.warehouse.landing import known_pages, land_run, record_outcomes
 
 
 @dg.asset(
@@ -35,9 +35,9 @@ def raw_articles(
     # No connection is held while fetching: the DuckDB file stays free for other processes.
     articles, outcomes = news_sources.collect(window=(days[0], days[-1]), cache=cache)
     by_day = {day: [a for a in articles if a.published_date == day.isoformat()] for day in days}
+    landing = [a for todays in by_day.values() for a in todays]
     pages: dict[str, FullTextStats] = {}
     if full_text := news_sources.full_text_sources():
-        landing = [a for todays in by_day.values() for a in todays]
         with warehouse.connect() as con:
             known = known_pages(con, landing)
         pages = news_sources.extract_full_text(landing, full_text, known)
@@ -45,7 +45,8 @@ def raw_articles(
     _log_outcomes(context, outcomes)
 
     with warehouse.connect() as con:
-        new = log_outcomes(con, outcomes, by_day, context.run_id)
+        in_window = Counter(source for a in landing for source in a.sources)
+        new = record_outcomes(con, outcomes, landing, in_window, days, context.run_id)
         if outcomes and all(o.status == "error" for o in outcomes):
             raise dg.Failure(
                 description="every news source failed; no partition was replaced",
@@ -57,20 +58,20 @@ def raw_articles(
         f"{sum(landed.values())} articles over {len(days)} days from "
         f"{len(outcomes) - len(failed)}/{len(outcomes)} sources"
     )
-    return dg.MaterializeResult(metadata=_metadata(articles, outcomes, by_day, landed, new, pages))
+    metadata = _metadata(articles, landing, outcomes, landed, in_window, new, pages)
+    return dg.MaterializeResult(metadata=metadata)
 
 
 def _metadata(
     articles: list[Article],
+    landing: list[Article],
     outcomes: list[SourceOutcome],
-    by_day: dict[date, list[Article]],
     landed: dict[str, int],
+    in_window: Counter[str],
     new: Counter[str],
     pages: dict[str, FullTextStats],
 ) -> dict[str, object]:
-    in_window = Counter(
-        source for todays in by_day.values() for a in todays for source in a.sources
-    )
+    """`articles`: all the sources gave; `landing`: those in the run's days."""
     failed = [o.source for o in outcomes if o.status == "error"]
     return {
         "articles": sum(landed.values()),
@@ -81,9 +82,7 @@ def _metadata(
         "items_read": sum(o.items for o in outcomes),
         "duplicates_folded": max(sum(o.items for o in outcomes) - len(articles), 0),
         "new_articles": sum(new.values()),
-        "non_english_articles": sum(
-            a.language not in {"en", "und"} for todays in by_day.values() for a in todays
-        ),
+        "non_english_articles": sum(a.language not in {"en", "und"} for a in landing),
         "sources_ok": sum(o.status == "ok" for o in outcomes),
         "sources_partial": sum(o.status == "partial" for o in outcomes),
         "sources_not_modified": sum(o.status == "not_modified" for o in outcomes),

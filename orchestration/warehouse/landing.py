@@ -47,16 +47,19 @@ def land_articles(
     return landed
 
 
-def log_outcomes(
+def record_outcomes(
     con: duckdb.DuckDBPyConnection,
     outcomes: list[SourceOutcome],
-    by_day: dict[date, list[Article]],
+    landing: list[Article],
+    in_window: Counter[str],
+    days: list[date],
     run_id: str,
 ) -> Counter[str]:
-    """One raw.ingestion_log row per source; returns the new articles per source."""
-    days = sorted(by_day)
-    in_window = Counter(s for todays in by_day.values() for a in todays for s in a.sources)
-    new = new_items(con, [a for todays in by_day.values() for a in todays])
+    """One raw.ingestion_log row per source; returns the new articles per source.
+
+    `landing` are the articles of the run's `days`; `in_window` counts them per source.
+    """
+    new = new_items(con, landing)
     frame = outcomes_frame(outcomes, in_window, (days[0], days[-1]), run_id, new)
     append_rows(con, "raw.ingestion_log", frame)
     return new
