@@ -135,7 +135,7 @@ def run_eval(args: argparse.Namespace) -> int:
 def _evaluate(
     analyzer: Analyzer, dataset: evaluation.Dataset, min_relevance: float | None = None
 ) -> evaluation.Result | evaluation.TickerResult:
-    progress = _progress(len(dataset.articles()[0]))
+    progress = _progress(dataset.distinct_texts)
     if dataset.kind == "tickers":
         return evaluation.evaluate_tickers(analyzer, dataset, min_relevance, progress)
     return evaluation.evaluate(analyzer, dataset, progress)

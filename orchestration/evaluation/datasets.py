@@ -44,6 +44,11 @@ class Example:
     category: str | None = None
     row_id: str = ""  # the row's `id`, else its line in the file
 
+    @property
+    def text_key(self) -> tuple[str, str]:
+        """What is analysed: rows with the same title and text share one analysis."""
+        return (self.title, self.text)
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -71,11 +76,16 @@ class Dataset:
         ids: dict[tuple[str, str], str] = {}
         articles: list[ArticleText] = []
         for e in self.examples:
-            key = (e.title, e.text)
+            key = e.text_key
             if key not in ids:
                 ids[key] = str(len(ids))
                 articles.append(as_article(int(ids[key]), e.text, e.title))
-        return articles, [ids[(e.title, e.text)] for e in self.examples]
+        return articles, [ids[e.text_key] for e in self.examples]
+
+    @property
+    def distinct_texts(self) -> int:
+        """How many articles `articles()` makes: what an analysis of the set runs over."""
+        return len({e.text_key for e in self.examples})
 
 
 def normalise_label(value: object, numeric: str | None = None) -> str:
