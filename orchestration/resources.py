@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import fields
 from datetime import UTC, date, datetime
 from functools import cached_property
 from importlib.metadata import version
@@ -59,6 +60,9 @@ from orchestration.paths import (
 )
 from orchestration.settings import env_flag, env_float, env_int_or, env_or
 from orchestration.warehouse import connection as warehouse
+
+# The analyzer's defaults live in AnalyzerSettings; the resource and its wiring read them.
+_LLM = AnalyzerSettings()
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -211,20 +215,26 @@ class AnalyzerResource(dg.ConfigurableResource):
     Budgets are per run; None (unset) means unlimited. docs/llm.md explains every knob.
     """
 
-    backend: str = Field(default="auto", description="auto | offline | openai")
+    backend: str = Field(default=_LLM.backend, description="auto | offline | openai")
     base_url: str | None = Field(default=None, description="OpenAI-compatible /v1 URL")
     api_key: str | None = Field(default=None, description="secret: only ever from an EnvVar")
-    model: str = Field(default="gpt-4o-mini", description="model name at the endpoint")
-    mode: str = Field(default="online", description="online (concurrent calls) | batch")
-    timeout_s: float = Field(default=60.0, description="per request")
-    max_retries: int = Field(default=3, description="retries per request on 429/5xx/timeouts")
-    concurrency: int = Field(default=8, description="requests in flight at once")
-    breaker_threshold: int = Field(
-        default=5, description="articles failing in a row before the run stops calling"
+    model: str = Field(default=_LLM.model, description="model name at the endpoint")
+    mode: str = Field(default=_LLM.mode, description="online (concurrent calls) | batch")
+    timeout_s: float = Field(default=_LLM.timeout_s, description="per request")
+    max_retries: int = Field(
+        default=_LLM.max_retries, description="retries per request on 429/5xx/timeouts"
     )
-    max_input_tokens: int = Field(default=3000, description="article tokens sent, at most")
+    concurrency: int = Field(default=_LLM.concurrency, description="requests in flight at once")
+    breaker_threshold: int = Field(
+        default=_LLM.breaker_threshold,
+        description="articles failing in a row before the run stops calling",
+    )
+    max_input_tokens: int = Field(
+        default=_LLM.max_input_tokens, description="article tokens sent, at most"
+    )
     max_output_tokens: int | None = Field(
-        default=800, description="answer tokens per request, at most (None: the server's)"
+        default=_LLM.max_output_tokens,
+        description="answer tokens per request, at most (None: the server's)",
     )
     max_article_chars: int = Field(
         default=MAX_ANALYZED_CHARS, ge=1, description="characters of one article read, at most"
@@ -238,31 +248,19 @@ class AnalyzerResource(dg.ConfigurableResource):
     max_attempts: int = Field(
         default=3, description="runs that may fail an article before it is left dead-lettered"
     )
-    batch_poll_s: float = Field(default=30.0, description="batch mode: seconds between polls")
+    batch_poll_s: float = Field(
+        default=_LLM.batch_poll_s, description="batch mode: seconds between polls"
+    )
     batch_wait_s: float = Field(
-        default=86_400.0, description="batch mode: give up waiting (articles stay pending)"
+        default=_LLM.batch_wait_s, description="batch mode: give up waiting (articles stay pending)"
     )
 
     def settings(self) -> AnalyzerSettings:
-        return AnalyzerSettings(
-            backend=self.backend,
-            base_url=self.base_url,
-            api_key=self.api_key,
-            model=self.model,
-            mode=self.mode,
-            timeout_s=self.timeout_s,
-            max_retries=self.max_retries,
-            concurrency=self.concurrency,
-            breaker_threshold=self.breaker_threshold,
-            max_input_tokens=self.max_input_tokens,
-            max_output_tokens=self.max_output_tokens,
-            max_requests=self.max_requests,
-            max_tokens=self.max_tokens,
-            max_cost_usd=self.max_cost_usd,
-            prices={model: (pair[0], pair[1]) for model, pair in (self.prices or {}).items()},
-            batch_poll_s=self.batch_poll_s,
-            batch_wait_s=self.batch_wait_s,
-        )
+        # Every AnalyzerSettings field is a field here too, but for the prompt version
+        # (the pipeline runs the current one) and prices (JSON lists here, pairs there).
+        shared = {f.name for f in fields(AnalyzerSettings)} - {"prompt_version", "prices"}
+        prices = {model: (pair[0], pair[1]) for model, pair in (self.prices or {}).items()}
+        return AnalyzerSettings(**{name: getattr(self, name) for name in shared}, prices=prices)
 
     @property
     def uses_llm(self) -> bool:
@@ -384,16 +382,18 @@ def build_resources() -> dict[str, object]:
             ),
         ),
         "analyzer": AnalyzerResource(
-            backend=env_or("TICKERPULSE_ANALYZER", "auto"),
+            backend=env_or("TICKERPULSE_ANALYZER", _LLM.backend),
             base_url=env_or("OPENAI_BASE_URL"),
             api_key=env_or("OPENAI_API_KEY"),
-            model=env_or("TICKERPULSE_LLM_MODEL", "gpt-4o-mini"),
-            mode=env_or("TICKERPULSE_LLM_MODE", "online"),
-            concurrency=env_int_or("TICKERPULSE_LLM_CONCURRENCY", 8),
+            model=env_or("TICKERPULSE_LLM_MODEL", _LLM.model),
+            mode=env_or("TICKERPULSE_LLM_MODE", _LLM.mode),
+            concurrency=env_int_or("TICKERPULSE_LLM_CONCURRENCY", _LLM.concurrency),
             max_article_chars=int(os.environ.get(MAX_ARTICLE_CHARS_ENV) or MAX_ANALYZED_CHARS),
-            timeout_s=env_float("TICKERPULSE_LLM_TIMEOUT_S", 60.0),
-            max_retries=env_int_or("TICKERPULSE_LLM_MAX_RETRIES", 3),
-            max_output_tokens=env_int_or("TICKERPULSE_LLM_MAX_OUTPUT_TOKENS", 800),
+            timeout_s=env_float("TICKERPULSE_LLM_TIMEOUT_S", _LLM.timeout_s),
+            max_retries=env_int_or("TICKERPULSE_LLM_MAX_RETRIES", _LLM.max_retries),
+            max_output_tokens=env_int_or(
+                "TICKERPULSE_LLM_MAX_OUTPUT_TOKENS", _LLM.max_output_tokens
+            ),
             max_requests=env_int_or("TICKERPULSE_LLM_MAX_REQUESTS", None),
             max_tokens=env_int_or("TICKERPULSE_LLM_MAX_TOKENS", None),
             max_cost_usd=env_float("TICKERPULSE_LLM_MAX_COST_USD", None),
