@@ -10,7 +10,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit("TickerPulse needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -e '.[dev]'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -e '.[dev,deploy]'
 	@touch $@
 
 demo: $(VENV)/.installed  ## materialize the whole graph for the demo dates, then print a summary
@@ -42,7 +42,7 @@ lint: $(VENV)/.installed  ## ruff on the Python, sqlfluff (dbt templater) on the
 	  DBT_LOG_PATH=logs/sqlfluff ../$(BIN)/sqlfluff lint models tests
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
-	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --extra dev -o requirements.lock pyproject.toml
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --extra dev --extra deploy -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) data .dagster dbt_project/target dbt_project/logs

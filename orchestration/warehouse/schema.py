@@ -130,6 +130,20 @@ LLM_BATCHES = (
         cache_keys varchar[] not null, status varchar not null,
         submitted_at timestamp not null default current_timestamp, collected_at timestamp)""",
 )
+# Daily prices (orchestration/prices): one row per ticker and trading day, re-landing a day
+# replaces its rows; `invented` marks the demo's generated series. The sessions of the
+# market calendar let SQL put every article in the session whose close comes after it.
+PRICES = (
+    "create schema if not exists raw",
+    """create table if not exists raw.prices (
+        ticker varchar not null, trade_date date not null, open double, high double,
+        low double, close double not null, adj_close double, volume double,
+        source varchar not null, invented boolean not null, run_id varchar,
+        landed_at timestamp not null)""",
+    """create table if not exists raw.market_sessions (
+        calendar varchar not null, session_date date not null, open_at timestamp not null,
+        close_at timestamp not null, early_close boolean not null)""",
+)
 # `tickerpulse eval` results; kept apart from WAREHOUSE because an evaluation may be
 # stored in a database of its own.
 EVAL = (
@@ -165,7 +179,7 @@ EVAL = (
 )
 
 # Everything a writing connection to the warehouse makes sure of.
-WAREHOUSE = RAW + HTTP_CACHE + FILE_DROP_LOG + LLM_CACHE + LLM_BATCHES
+WAREHOUSE = RAW + HTTP_CACHE + FILE_DROP_LOG + LLM_CACHE + LLM_BATCHES + PRICES
 
 
 def create_tables(con: duckdb.DuckDBPyConnection, statements: tuple[str, ...] = WAREHOUSE) -> None:
