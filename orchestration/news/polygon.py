@@ -9,9 +9,7 @@ a reference only.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -20,23 +18,26 @@ from typing import Any
 import httpx
 
 from orchestration.news.articles import Article, canonical_link, new_article
-from orchestration.news.fetch import FetchError, RetryPolicy, fetch
+from orchestration.news.fetch import FetchError, RetryPolicy
+from orchestration.news.json_api import (
+    API_RETRY,
+    ApiError,
+    MinuteLimiter,
+    api_retry,
+    get_json,
+    next_page_url,
+)
 from orchestration.news.normalize import html_to_text
 from orchestration.news.reading import SourceRead
+
+# Re-exported: news sources catch polygon.ApiError; tests pace with polygon.MinuteLimiter.
+__all__ = ["API_RETRY", "ApiError", "Context", "MinuteLimiter", "read"]
 
 NEWS_PATH = "/v2/reference/news"
 DEFAULT_KEY_ENV = "POLYGON_API_KEY"
 DEFAULT_REQUESTS_PER_MINUTE = 5.0  # the free plan's documented limit
 PAGE_SIZE = 1000  # the API's maximum
 MAX_PAGES = 200  # per ticker: a runaway cursor must end
-# 429s are part of an API's normal life, so API sources always retry a few times.
-API_RETRY = RetryPolicy(attempts=4, base_delay_s=1.0, max_delay_s=65.0)
-
-
-class ApiError(Exception):
-    """The API answered, but not with news we can use; the message holds no secret."""
-
-
 @dataclass(frozen=True)
 class Context:
     client: httpx.Client
@@ -46,29 +47,6 @@ class Context:
     now: datetime
 
 
-class MinuteLimiter:
-    """Spaces requests evenly so a run stays under a provider's per-minute quota."""
-
-    def __init__(
-        self,
-        per_minute: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._interval = 60.0 / per_minute if per_minute > 0 else 0.0
-        self._clock, self._sleep = clock, sleep
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self._lock:
-            now = self._clock()
-            if self._next > now:
-                self._sleep(self._next - now)
-                now = self._next
-            self._next = now + self._interval
-
-
 def read(name: str, base_url: str, options: Mapping[str, Any], ctx: Context) -> SourceRead:
     """Every article of the window, for each configured ticker (or all news without any)."""
     key_env = str(options.get("api_key_env", DEFAULT_KEY_ENV))
@@ -76,7 +54,7 @@ def read(name: str, base_url: str, options: Mapping[str, Any], ctx: Context) -> 
     if not key:
         raise ApiError(f"no API key: environment variable {key_env} is not set")
     limiter = MinuteLimiter(float(options.get("requests_per_minute", DEFAULT_REQUESTS_PER_MINUTE)))
-    retry = ctx.retry if ctx.retry.attempts >= API_RETRY.attempts else API_RETRY
+    retry = api_retry(ctx.retry)
     tickers = [str(t) for t in options.get("tickers") or []] or [None]
     articles: list[Article] = []
     warnings: list[str] = []
@@ -88,7 +66,7 @@ def read(name: str, base_url: str, options: Mapping[str, Any], ctx: Context) -> 
                 break
             limiter.wait()
             try:
-                payload = _get_json(url, ctx.client, key, retry)
+                payload = get_json(url, ctx.client, key, retry)
             except (FetchError, ApiError) as exc:
                 if pages == 0:
                     raise
@@ -101,7 +79,7 @@ def read(name: str, base_url: str, options: Mapping[str, Any], ctx: Context) -> 
                 skipped += article is None
                 if article is not None:
                     articles.append(article)
-            url = _next_url(payload, base_url)
+            url = next_page_url(payload, base_url)
         else:
             warnings.append(f"stopped after {MAX_PAGES} pages for {ticker or 'all tickers'}")
     if skipped:
@@ -122,33 +100,6 @@ def first_page_url(base_url: str, ticker: str | None, window: tuple[date, date])
     if ticker:
         params["ticker"] = ticker
     return str(httpx.URL(base_url.rstrip("/") + NEWS_PATH, params=params))
-
-
-def _get_json(url: str, client: httpx.Client, key: str, retry: RetryPolicy) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
-    fetched = fetch(url, client, retry=retry, headers=headers)
-    host = httpx.URL(url).host
-    try:
-        payload = json.loads(fetched.content)
-    except ValueError as exc:
-        raise ApiError(f"{host} did not answer JSON") from exc
-    if not isinstance(payload, dict):
-        raise ApiError(f"{host} answered JSON that is not an object")
-    if payload.get("status") == "ERROR" or "results" not in payload:
-        detail = str(payload.get("error") or payload.get("message") or "no results")
-        raise ApiError(f"{host} answered an error: {detail.replace(key, '…')[:200]}")
-    return payload
-
-
-def _next_url(payload: Mapping[str, Any], base_url: str) -> str | None:
-    """The next page, only on the API's own host: our key is never sent anywhere else."""
-    next_url = payload.get("next_url")
-    if not next_url:
-        return None
-    base, target = httpx.URL(base_url), httpx.URL(str(next_url))
-    if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
-        raise ApiError(f"next_url points at {target.host}, not {base.host}: not followed")
-    return str(next_url)
 
 
 def _article(item: Mapping[str, Any], source: str, now: datetime) -> Article | None:
