@@ -24,6 +24,7 @@ from orchestration.resources import (
 pytest_plugins = [
     "testservers.openai_server",
     "testservers.feed_server",
+    "testservers.price_server",
     "testservers.webhook_server",
 ]
 

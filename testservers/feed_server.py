@@ -61,7 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "GET", parts.path, parts.query, {k.lower(): v for k, v in self.headers.items()}
             )
         )
-        behaviour = feed._routes.get(parts.path)
+        behaviour = feed._routes.get(parts.path) or feed._prefixed(parts.path)
         try:
             if behaviour is None:
                 self.respond(404, b"no such route", "text/plain")
@@ -102,6 +102,7 @@ class FeedServer:
 
     def __init__(self) -> None:
         self._routes: dict[str, Behaviour] = {}
+        self._prefixes: dict[str, Behaviour] = {}
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self.stopping = threading.Event()
@@ -156,6 +157,14 @@ class FeedServer:
         url = self.url(path)
         self._routes[path] = behaviour
         return url
+
+    def route_prefix(self, prefix: str, behaviour: Behaviour) -> str:
+        """A behaviour for every path under `prefix` (REST paths such as /v2/aggs/ticker/X/...)."""
+        self._prefixes[prefix] = behaviour
+        return self.url(prefix)
+
+    def _prefixed(self, path: str) -> Behaviour | None:
+        return next((b for p, b in self._prefixes.items() if path.startswith(p)), None)
 
     def serve(
         self,

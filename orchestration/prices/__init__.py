@@ -1,0 +1,1 @@
+"""Daily prices and the market calendar, in plain Python (no Dagster): sources, landing."""
