@@ -6,6 +6,7 @@ from orchestration.assets.alerts import article_alerts, shock_alerts
 from orchestration.assets.analysis import article_analysis
 from orchestration.assets.dbt import dbt_daily_models, dbt_reference_models
 from orchestration.assets.ingest import raw_articles
+from orchestration.assets.prices import market_sessions, raw_prices
 from orchestration.assets.reference import ticker_reference
 from orchestration.assets.serving import served_marts
 from orchestration.checks import CHECKS
@@ -18,6 +19,8 @@ ASSETS = [
     ticker_reference,
     raw_articles,
     article_analysis,
+    market_sessions,
+    raw_prices,
     dbt_reference_models,
     dbt_daily_models,
     served_marts,

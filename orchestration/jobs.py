@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.partitions import daily_partitions
 
 _INGEST = dg.AssetSelection.assets("raw_articles", "article_analysis", "article_alerts")
+_PRICES = dg.AssetSelection.assets("raw_prices")
 # shock_alerts reads the shocks mart: every build of the marts, a backfill too, alerts.
 _MARTS = dg.AssetSelection.groups(
     "staging", "intermediate", "marts", "serving"
@@ -32,11 +33,18 @@ marts_job = dg.define_asset_job(
     description="Build the daily sentiment marts with dbt; a date range runs as one dbt build.",
 )
 
-daily_news_job = dg.define_asset_job(
-    "daily_news_job",
-    selection=_INGEST | _MARTS,
+prices_job = dg.define_asset_job(
+    "prices_job",
+    selection=_PRICES,
     partitions_def=daily_partitions,
-    description="One day end to end: fetch, analyse, build marts.",
+    description="Land the daily prices of the partitions' closed sessions; a range is one run.",
 )
 
-JOBS = [reference_job, ingest_job, marts_job, daily_news_job]
+daily_news_job = dg.define_asset_job(
+    "daily_news_job",
+    selection=_INGEST | _PRICES | _MARTS,
+    partitions_def=daily_partitions,
+    description="One day end to end: fetch, analyse, land prices, build marts.",
+)
+
+JOBS = [reference_job, ingest_job, prices_job, marts_job, daily_news_job]

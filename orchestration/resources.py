@@ -53,11 +53,23 @@ from orchestration.paths import (
     DATABASE_ENV,
     DBT_PROJECT_DIR,
     DEFAULT_DATABASE,
+    DEFAULT_PRICES,
     DEFAULT_SERVING,
     DEFAULT_SOURCES,
     SERVING_ENV,
     project_path,
 )
+from orchestration.prices.bars import Bar
+from orchestration.prices.calendar import DEFAULT_CALENDAR
+from orchestration.prices.sources import (
+    PriceOutcome,
+    PriceSource,
+    ReadOptions,
+    key_names,
+    load_price_sources,
+    read_all,
+)
+from orchestration.prices.universe import DEFAULT_BENCHMARK, DEFAULT_MAX_TICKERS
 from orchestration.settings import env_flag, env_float, env_int_or, env_or
 from orchestration.warehouse import connection as warehouse
 
@@ -206,6 +218,44 @@ class NewsSourcesResource(dg.ConfigurableResource):
         )
         with http_client(self.full_text_timeout_s) as client:
             return enrich(articles, sources, client, options, known)
+
+
+class PriceSourcesResource(dg.ConfigurableResource):
+    """Where daily prices come from (TICKERPULSE_PRICES), for how many tickers, against which
+    benchmark and market calendar. docs/prices.md explains every knob."""
+
+    prices_file: str = Field(default=DEFAULT_PRICES, description="relative to the project root")
+    benchmark_ticker: str = Field(
+        default=DEFAULT_BENCHMARK, description="always fetched, for excess returns"
+    )
+    calendar: str = Field(default=DEFAULT_CALENDAR, description="exchange_calendars name")
+    max_tickers: int = Field(
+        default=DEFAULT_MAX_TICKERS,
+        ge=1,
+        description="watched tickers, then the most mentioned, at most this many (+ benchmark)",
+    )
+    timeout_s: float = Field(default=20.0, description="per-request timeout")
+    max_attempts: int = Field(default=4, description="tries per request on 5xx, 429, timeouts")
+
+    def sources(self) -> list[PriceSource]:
+        return load_price_sources(project_path(self.prices_file))
+
+    def read(
+        self, window: tuple[date, date], tickers: tuple[str, ...]
+    ) -> tuple[list[Bar], list[PriceOutcome]]:
+        """One bar per ticker and day from the first source that has it; API sources ask
+        for `tickers` over `window` (inclusive days)."""
+        sources = self.sources()
+        options = ReadOptions(
+            window=window,
+            tickers=tickers,
+            benchmark=self.benchmark_ticker.strip().upper(),
+            calendar=self.calendar,
+            retry=RetryPolicy(attempts=self.max_attempts),
+            secrets={n: os.environ[n] for n in key_names(sources) if os.environ.get(n)},
+        )
+        with http_client(self.timeout_s) as client:
+            return read_all(sources, client, options)
 
 
 class AnalyzerResource(dg.ConfigurableResource):
@@ -401,6 +451,12 @@ def build_resources() -> dict[str, object]:
             prices=json.loads(os.environ["TICKERPULSE_LLM_PRICES"])
             if os.environ.get("TICKERPULSE_LLM_PRICES")
             else None,
+        ),
+        "price_sources": PriceSourcesResource(
+            prices_file=env_or("TICKERPULSE_PRICES", DEFAULT_PRICES),
+            benchmark_ticker=env_or("TICKERPULSE_BENCHMARK_TICKER", DEFAULT_BENCHMARK),
+            calendar=env_or("TICKERPULSE_MARKET_CALENDAR", DEFAULT_CALENDAR),
+            max_tickers=env_int_or("TICKERPULSE_PRICES_MAX_TICKERS", DEFAULT_MAX_TICKERS),
         ),
         "dbt": DbtResource(project_dir=os.fspath(DBT_PROJECT_DIR), dbt_executable=dbt_executable()),
         "alerting": AlertingResource(

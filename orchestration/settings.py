@@ -45,6 +45,15 @@ def marts_cron() -> str:
     return os.environ.get(MARTS_CRON_ENV) or "30 21 * * 1-5"
 
 
+def prices_cron() -> str:
+    return os.environ.get("TICKERPULSE_PRICES_CRON") or "0 23 * * 1-5"
+
+
+def prices_reland_days() -> int:
+    """Days the evening prices run lands again, today included (at least 1)."""
+    return max(1, int(os.environ.get("TICKERPULSE_PRICES_RELAND_DAYS") or 5))
+
+
 # Sensors.
 def sensor_interval_s(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)

@@ -14,6 +14,8 @@ EXPECTED_ASSETS = {
     "ticker_reference",
     "raw_articles",
     "article_analysis",
+    "market_sessions",
+    "raw_prices",
     "staging/stg_raw__articles",
     "staging/stg_raw__article_analyses",
     "staging/stg_raw__tickers",
@@ -46,7 +48,7 @@ def test_definitions_load_and_validate():
 
 
 def test_every_job_resolves():
-    for name in ("reference_job", "ingest_job", "marts_job", "daily_news_job"):
+    for name in ("reference_job", "ingest_job", "prices_job", "marts_job", "daily_news_job"):
         assert defs.resolve_job_def(name).name == name
 
 
@@ -75,6 +77,7 @@ def test_daily_assets_share_partitions_and_backfill_in_one_run():
     for key in (
         "raw_articles",
         "article_analysis",
+        "raw_prices",
         "marts/fct_ticker_sentiment_daily",
         "served_marts",
     ):
@@ -82,6 +85,7 @@ def test_daily_assets_share_partitions_and_backfill_in_one_run():
         assert node.partitions_def is not None
         assert node.backfill_policy == dg.BackfillPolicy.single_run()
     assert graph.get(dg.AssetKey("ticker_reference")).partitions_def is None
+    assert graph.get(dg.AssetKey("market_sessions")).partitions_def is None
 
 
 def test_the_workspace_loads_the_way_dagster_dev_loads_it():

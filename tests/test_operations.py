@@ -15,8 +15,9 @@ from orchestration.checks import (
     raw_articles_are_fresh,
 )
 from orchestration.definitions import defs
+from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.resources import WarehouseResource
-from orchestration.schedules import ingest_today, marts_after_close
+from orchestration.schedules import ingest_today, marts_after_close, prices_after_close
 from tests.conftest import Pipeline
 
 
@@ -31,7 +32,19 @@ def test_the_daily_schedule_builds_the_marts_for_its_day_once():
     when = datetime(2026, 11, 20, 21, 30, tzinfo=UTC)
     request = marts_after_close(dg.build_schedule_context(scheduled_execution_time=when))
     assert (request.partition_key, request.run_key) == ("2026-11-20", "marts-2026-11-20")
-    assert {s.name for s in defs.schedules} == {"ingest_today", "marts_after_close"}
+    assert {s.name for s in defs.schedules} == {
+        "ingest_today",
+        "marts_after_close",
+        "prices_after_close",
+    }
+
+
+def test_the_evening_prices_schedule_lands_the_last_five_days_again_in_one_run():
+    when = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
+    request = prices_after_close(dg.build_schedule_context(scheduled_execution_time=when))
+    assert request.partition_key is None
+    assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2026-11-16", "2026-11-20")
+    assert request.run_key == "prices-2026-11-20"
 
 
 def test_every_warehouse_writer_is_in_the_one_writer_pool():
