@@ -84,7 +84,10 @@ def run_demo(start: str, end: str) -> int:
     instance = dg.DagsterInstance.get()
     ensure_warehouse_pool(instance)
     print(f"TickerPulse demo: {start} .. {end} (Dagster home {instance.root_directory})")
-    print("materializing ticker_reference, raw_articles, article_analysis and the dbt marts ...")
+    print(
+        "materializing ticker_reference, market_sessions, raw_articles, article_analysis, "
+        "raw_prices (INVENTED demo prices, see prices.yaml) and the dbt marts ..."
+    )
     result = materialize_range(defs, instance, start, end, log_level="WARNING")
     if not result.success:
         print("the run failed; see the Dagster UI (make dev) for its logs", file=sys.stderr)

@@ -162,3 +162,15 @@ def test_dbt_tests_all_pass_as_asset_checks(demo: Pipeline):
     ]
     assert len(evaluations) >= 25
     assert all(e.passed for e in evaluations), [e.check_name for e in evaluations if not e.passed]
+
+
+def test_the_demo_lands_invented_prices_for_its_tickers_and_the_benchmark(demo: Pipeline):
+    rows = demo.query(
+        "select trade_date, count(distinct ticker), bool_and(invented), "
+        "bool_and(source = 'invented-demo') from raw.prices group by 1 order by 1"
+    )
+    assert [str(day) for day, *_ in rows] == STORYLINE["dates"]
+    assert all(n == len(STORYLINE["tickers"]) + 1 and inv and src for _, n, inv, src in rows)
+    assert demo.scalar("select count(*) from raw.prices where ticker = 'SPY'") == len(rows)
+    early = demo.scalar("select count(*) from raw.market_sessions where early_close")
+    assert early > 0

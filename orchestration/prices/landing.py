@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 import duckdb
@@ -22,9 +23,12 @@ def land_prices(
     con: duckdb.DuckDBPyConnection, bars: list[Bar], days: list[date], run_id: str
 ) -> dict[str, int]:
     """Replace each day's rows for the tickers that have a bar that day; rows per day."""
+    by_day: dict[date, list[Bar]] = defaultdict(list)
+    for bar in bars:
+        by_day[bar.trade_date].append(bar)
     landed = {}
     for day in days:
-        todays = [b for b in bars if b.trade_date == day]
+        todays = by_day.get(day, [])
         tickers = sorted({b.ticker for b in todays})
         landed[day.isoformat()] = replace_rows(
             con, "raw.prices", prices_frame(todays, run_id), _DAY_AND_TICKERS, [day, tickers]
