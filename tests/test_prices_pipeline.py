@@ -132,6 +132,8 @@ def test_when_every_price_source_fails_the_run_fails_and_keeps_the_earlier_price
     result = land(p, "2026-11-17")
     assert not result.success
     assert p.query("select ticker, close from raw.prices") == [("AAPL", 100.0)]
+    logged = p.query("select source, status, items from raw.ingestion_log order by logged_at")
+    assert logged == [("price-drop", "ok", 1), ("price-drop", "error", 0)]
     assert p.scalar("select status from raw.file_drop_log order by landed_at desc limit 1") == (
         "error"
     )

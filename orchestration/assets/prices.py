@@ -17,7 +17,12 @@ from orchestration.prices.calendar import (
     last_known_session,
     sessions,
 )
-from orchestration.prices.landing import land_prices, land_sessions, record_files
+from orchestration.prices.landing import (
+    land_prices,
+    land_sessions,
+    record_files,
+    record_outcomes,
+)
 from orchestration.prices.sources import PriceOutcome, PriceSourcesError
 from orchestration.prices.universe import mentioned_tickers, portfolio_tickers, price_tickers
 from orchestration.resources import AlertingResource, PriceSourcesResource, WarehouseResource
@@ -91,6 +96,7 @@ def raw_prices(
     bars = [b for b in bars if b.trade_date in closed]
     _log_outcomes(context, outcomes)
     with warehouse.connect() as con:
+        record_outcomes(con, outcomes, (trading[0], trading[-1]), context.run_id)
         for outcome in outcomes:
             record_files(con, outcome.source, list(outcome.files))
         if outcomes and all(o.status == "error" for o in outcomes):

@@ -11,7 +11,8 @@ import polars as pl
 from orchestration.news import file_drop as news_file_drop
 from orchestration.prices.bars import Bar, prices_frame
 from orchestration.prices.calendar import Session
-from orchestration.warehouse.connection import replace_rows
+from orchestration.prices.sources import PriceOutcome
+from orchestration.warehouse.connection import append_rows, replace_rows
 
 # Re-landing a day replaces that day's rows of the tickers landed now; a ticker no source
 # had this time keeps what an earlier run landed (a failed request loses nothing).
@@ -68,3 +69,27 @@ def record_files(
     """Every price file read, in raw.file_drop_log beside the news drop's files."""
     if results:
         news_file_drop.record_landed(con, source, results)
+
+
+def record_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    outcomes: list[PriceOutcome],
+    window: tuple[date, date],
+    run_id: str,
+) -> None:
+    """One raw.ingestion_log row per price source, beside the news sources' rows."""
+    frame = pl.DataFrame(
+        {
+            "run_id": [run_id] * len(outcomes),
+            "window_start": [window[0]] * len(outcomes),
+            "window_end": [window[1]] * len(outcomes),
+            "source": [o.source for o in outcomes],
+            "location": [o.location for o in outcomes],
+            "status": [o.status for o in outcomes],
+            "items": [o.bars for o in outcomes],
+            "items_in_window": [o.bars for o in outcomes],
+            "message": [o.message for o in outcomes],
+        },
+        schema_overrides={"message": pl.String, "window_start": pl.Date, "window_end": pl.Date},
+    )
+    append_rows(con, "raw.ingestion_log", frame)
