@@ -185,3 +185,17 @@ def test_the_sql_session_rule_agrees_with_session_for(invented: Pipeline):
         con.executemany("insert into articles values (?, ?)", list(enumerate(times)))
         from_sql = [day for _, day in con.execute(SESSION_SQL).fetchall()]
     assert from_sql == [session_for(t) for t in times]
+
+
+def test_a_bar_dated_on_a_weekend_is_counted_and_not_landed(tmp_path: Path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "AAPL.csv").write_text(
+        "Date,Close\n2026-11-20,100\n2026-11-21,101\n2026-11-23,102\n", encoding="utf-8"
+    )
+    p = pipeline(tmp_path, prices_yaml(tmp_path / "prices.yaml", drop_entry(folder)), "")
+    assert land(p, "2026-11-20", "2026-11-23").success
+    landed = p.query("select trade_date::varchar, close from raw.prices order by 1")
+    assert landed == [("2026-11-20", 100.0), ("2026-11-23", 102.0)]
+    event = p.instance.get_latest_materialization_event(dg.AssetKey("raw_prices"))
+    assert event.asset_materialization.metadata["bars_outside_sessions"].value == 1

@@ -93,7 +93,11 @@ def raw_prices(
     # No connection is held while fetching: the DuckDB file stays free for other processes.
     bars, outcomes = price_sources.read((trading[0], trading[-1]), tickers)
     closed = set(trading)
+    # A bar dated on a weekend or holiday (a file's mistake), or of a session still trading.
+    outside = sum(b.trade_date not in closed for b in bars)
     bars = [b for b in bars if b.trade_date in closed]
+    if outside:
+        context.log.warning(f"{outside} bars are not of a closed {price_sources.calendar} session")
     _log_outcomes(context, outcomes)
     with warehouse.connect() as con:
         record_outcomes(con, outcomes, (trading[0], trading[-1]), context.run_id)
@@ -106,7 +110,8 @@ def raw_prices(
             )
         landed = land_prices(con, bars, trading, context.run_id)
     context.log.info(f"{sum(landed.values())} prices over {len(trading)} sessions")
-    return dg.MaterializeResult(metadata=_metadata(bars, outcomes, landed, tickers))
+    metadata = _metadata(bars, outcomes, landed, tickers)
+    return dg.MaterializeResult(metadata={**metadata, "bars_outside_sessions": outside})
 
 
 def _now() -> datetime:
