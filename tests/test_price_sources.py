@@ -99,7 +99,7 @@ def test_polygon_without_its_key_fails_naming_the_variable_not_a_value(
 def test_a_next_url_on_another_host_is_not_followed_with_our_key(feed_server, client: httpx.Client):
     def answer(handler) -> None:
         body = (
-            b'{"status": "OK", "results": [{"c": 10.0, "t": 1763269200000}], '
+            b'{"status": "OK", "results": [{"c": 10.0, "t": 1794805200000}], '
             b'"next_url": "http://203.0.113.9/v2/aggs/ticker/AAPL?cursor=1"}'
         )
         handler.respond(200, body, "application/json")
@@ -159,3 +159,35 @@ def test_the_first_source_listed_wins_a_ticker_and_day_the_next_fills_the_gaps(
     assert [o.status for o in outcomes] == ["partial", "partial"]
     assert {b.source for b in bars} == {"polygon-prices"}
     assert len(bars) == 5  # one per day, never one per source
+
+
+def test_polygon_results_that_cannot_be_bars_are_counted_by_reason(
+    feed_server, client: httpx.Client
+):
+    def answer(handler) -> None:
+        body = (
+            b'{"status": "DELAYED", "results": [{"c": 10.0, "t": 1794805200000}, '
+            b'{"t": 1794891600000}, {"c": 11.0}, {"c": -1, "t": 1794978000000}]}'
+        )
+        handler.respond(200, body, "application/json")
+
+    feed_server.route_prefix(AGGS_PREFIX, answer)
+    source = PriceSource("p", "polygon", feed_server.url("/"), {"api_key_env": "TEST_PRICES_KEY"})
+    bars, (outcome,) = read_all([source], client, options("AAPL"))
+    assert [(b.trade_date, b.close) for b in bars] == [(date(2026, 11, 16), 10.0)]
+    assert outcome.status == "partial"
+    assert dict(outcome.skipped) == {"no close": 1, "no time": 1, "close not positive": 1}
+
+
+def test_stooq_refusing_over_its_quota_is_an_error_that_quotes_it(
+    feed_server, client: httpx.Client
+):
+    feed_server.serve(STOOQ_PATH, b"Exceeded the daily hits limit", "text/plain")
+    _, (outcome,) = read_all([stooq_at(feed_server.url("/"))], client, options("AAPL", "SPY"))
+    assert outcome.status == "error"
+    assert "Exceeded the daily hits limit" in outcome.message
+    assert "2 tickers failed" in outcome.message
+
+
+def stooq_at(url: str) -> PriceSource:
+    return PriceSource("stooq-daily", "stooq", url, {"requests_per_minute": 60_000})
