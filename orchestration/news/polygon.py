@@ -38,6 +38,8 @@ DEFAULT_KEY_ENV = "POLYGON_API_KEY"
 DEFAULT_REQUESTS_PER_MINUTE = 5.0  # the free plan's documented limit
 PAGE_SIZE = 1000  # the API's maximum
 MAX_PAGES = 200  # per ticker: a runaway cursor must end
+
+
 @dataclass(frozen=True)
 class Context:
     client: httpx.Client
