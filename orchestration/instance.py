@@ -10,6 +10,7 @@ import dagster as dg
 
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.paths import PROJECT_ROOT
+from orchestration.pools import LAKE_MODE, lake_pools
 
 INSTANCE_SETTINGS = Path(__file__).with_name("dagster.yaml")
 
@@ -33,8 +34,10 @@ def ensure_warehouse_pool(instance: dg.DagsterInstance) -> None:
     closes that gap.
     """
     storage = instance.event_log_storage
-    if WAREHOUSE_POOL not in {pool.name for pool in storage.get_pool_limits()}:
-        storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
+    known = {pool.name for pool in storage.get_pool_limits()}
+    for pool in lake_pools() if LAKE_MODE else [WAREHOUSE_POOL]:
+        if pool not in known:
+            storage.initialize_concurrency_limit_to_default(pool)
 
 
 def main() -> None:

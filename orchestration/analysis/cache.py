@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from orchestration.warehouse.connection import in_transaction
 from orchestration.warehouse.schema import LLM_CACHE, create_tables
 
 TABLE = "raw.llm_cache"
@@ -212,12 +213,19 @@ class AnswerCache:
             )
             for key, a in batch.items()
         ]
-        if rows:
-            con.executemany(
-                f"insert or replace into {TABLE} ({_COLUMNS}) values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
+
+        # Delete, then insert, rather than `insert or replace`: a DuckLake has no primary keys.
+        def upsert() -> None:
+            con.execute(
+                f"delete from {TABLE} where cache_key in (select unnest(?::varchar[]))",
+                [[row[0] for row in rows]],
             )
+            con.executemany(
+                f"insert into {TABLE} ({_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+
+        if rows:
+            in_transaction(con, upsert)
         with self._lock:
             for key, answer in batch.items():
                 if self._new.get(key) is answer:

@@ -13,6 +13,7 @@ import duckdb
 
 from orchestration.news.fetch import Validators
 from orchestration.news.normalize import redact_url, stable_id
+from orchestration.warehouse.connection import in_transaction
 from orchestration.warehouse.schema import HTTP_CACHE, create_tables
 
 
@@ -83,19 +84,29 @@ def load_validators(con: duckdb.DuckDBPyConnection) -> dict[str, Validators]:
 def save_cache(con: duckdb.DuckDBPyConnection, cache: ResponseCache) -> int:
     """Upsert the responses this run stored; returns how many."""
     ensure_tables(con)
-    for location, response in cache.updated.items():
+    rows = [
+        [
+            location_key(location),
+            redact_url(location),
+            response.validators.etag,
+            response.validators.last_modified,
+            response.content_type,
+            response.body,
+            response.fetched_at.astimezone(UTC).replace(tzinfo=None),
+        ]
+        for location, response in cache.updated.items()
+    ]
+
+    # Delete, then insert, rather than `insert or replace`: a DuckLake has no primary keys.
+    def upsert() -> None:
         con.execute(
-            "insert or replace into raw.http_cache values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                location_key(location),
-                redact_url(location),
-                response.validators.etag,
-                response.validators.last_modified,
-                response.content_type,
-                response.body,
-                response.fetched_at.astimezone(UTC).replace(tzinfo=None),
-            ],
+            "delete from raw.http_cache where location_key in (select unnest(?::varchar[]))",
+            [[row[0] for row in rows]],
         )
+        con.executemany("insert into raw.http_cache values (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    if rows:
+        in_transaction(con, upsert)
     saved = len(cache.updated)
     cache.updated.clear()
     return saved

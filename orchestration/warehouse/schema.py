@@ -9,6 +9,8 @@ the same way.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 TICKER_STRUCT = (
@@ -182,6 +184,28 @@ EVAL = (
 WAREHOUSE = RAW + HTTP_CACHE + FILE_DROP_LOG + LLM_CACHE + LLM_BATCHES + PRICES
 
 
+# DuckLake has no primary keys or unique constraints (it refuses the statement). The code
+# never relies on them to reject rows: every write of a keyed table deletes the keys it
+# writes first, in one transaction. So on a lake the keys are dropped from the DDL, and the
+# file mode keeps them, byte for byte, with their index.
+_PRIMARY_KEYS = re.compile(r" primary key(?=[,)])|,\s*primary key \([^)]*\)")
+
+
+def for_lake(statement: str) -> str:
+    """`statement` without the constraints a DuckLake refuses."""
+    return _PRIMARY_KEYS.sub("", statement)
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `con` works in a DuckLake (connect_lake attaches one and uses it)."""
+    row = con.execute(
+        "select type from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
+    return row is not None and row[0] == "ducklake"
+
+
 def create_tables(con: duckdb.DuckDBPyConnection, statements: tuple[str, ...] = WAREHOUSE) -> None:
+    if is_lake(con):
+        statements = tuple(for_lake(statement) for statement in statements)
     for statement in statements:
         con.execute(statement)
