@@ -61,6 +61,7 @@ from orchestration.paths import (
 )
 from orchestration.settings import env_flag, env_float, env_int_or, env_or
 from orchestration.warehouse import connection as warehouse
+from orchestration.warehouse.conflicts import is_conflict
 from orchestration.warehouse.location import (
     LAKE_PREFIX,
     WAREHOUSE_ENV,
@@ -149,7 +150,7 @@ def _conflicts_retry_the_step() -> Iterator[None]:
     try:
         yield
     except duckdb.Error as exc:
-        if not warehouse.is_conflict(exc):
+        if not is_conflict(exc):
             raise
         raise dg.RetryRequested(
             max_retries=LAKE_STEP_RETRIES, seconds_to_wait=random.uniform(5.0, 30.0)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from orchestration.warehouse.connection import in_transaction
+from orchestration.warehouse.conflicts import in_transaction
 from orchestration.warehouse.schema import LLM_CACHE, create_tables
 
 TABLE = "raw.llm_cache"

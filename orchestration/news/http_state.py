@@ -13,7 +13,7 @@ import duckdb
 
 from orchestration.news.fetch import Validators
 from orchestration.news.normalize import redact_url, stable_id
-from orchestration.warehouse.connection import in_transaction
+from orchestration.warehouse.conflicts import in_transaction
 from orchestration.warehouse.schema import HTTP_CACHE, create_tables
 
 

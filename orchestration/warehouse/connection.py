@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 import polars as pl
 
+from orchestration.warehouse.conflicts import in_transaction, retry_conflicts
 from orchestration.warehouse.location import WarehouseLocation, connect_lake
 from orchestration.warehouse.schema import create_tables
-
-T = TypeVar("T")
-# A DuckLake transaction that loses a race with another writer of the same table fails at
-# commit and changes nothing; trying it again on the newer snapshot is always safe. Past
-# these tries the error reaches the step, whose op retry starts later still.
-CONFLICT_TRIES = 6
-CONFLICT_FIRST_DELAY_S = 0.2
-CONFLICT_MAX_DELAY_S = 5.0
 
 
 @contextmanager
@@ -42,43 +32,6 @@ def connect(
         yield con
     finally:
         con.close()
-
-
-def is_conflict(exc: BaseException) -> bool:
-    """A DuckLake write that lost a race: `TransactionException: Transaction conflict`."""
-    return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
-
-
-def retry_conflicts(work: Callable[[], T], tries: int = CONFLICT_TRIES) -> T:
-    """`work()` (one whole transaction), again with jittered backoff while it conflicts."""
-    delay = CONFLICT_FIRST_DELAY_S
-    for attempt in range(1, tries + 1):
-        try:
-            return work()
-        except duckdb.Error as exc:
-            if attempt == tries or not is_conflict(exc):
-                raise
-        time.sleep(random.uniform(delay / 2, delay))
-        delay = min(delay * 2, CONFLICT_MAX_DELAY_S)
-    raise AssertionError("unreachable")
-
-
-def in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
-    """`work()` in one transaction, retried whole on a DuckLake conflict."""
-
-    def attempt() -> T:
-        con.execute("begin transaction")
-        try:
-            result = work()
-            con.execute("commit")
-        except Exception:
-            # A failed commit has already ended the transaction.
-            with suppress(duckdb.TransactionException):
-                con.execute("rollback")
-            raise
-        return result
-
-    return retry_conflicts(attempt)
 
 
 def replace_rows(

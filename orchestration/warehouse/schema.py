@@ -13,6 +13,8 @@ import re
 
 import duckdb
 
+from orchestration.warehouse.conflicts import in_transaction
+
 TICKER_STRUCT = (
     "struct(ticker varchar, relevance_score double, ticker_sentiment_score double, "
     "ticker_sentiment_label varchar)[]"
@@ -206,6 +208,10 @@ def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
 
 def create_tables(con: duckdb.DuckDBPyConnection, statements: tuple[str, ...] = WAREHOUSE) -> None:
     if is_lake(con):
-        statements = tuple(for_lake(statement) for statement in statements)
+        # One transaction: a lake commit is a catalog round trip and a snapshot (about 50
+        # statements took seconds one by one on a Postgres catalog, 0.2 s together).
+        lake_statements = [for_lake(statement) for statement in statements]
+        in_transaction(con, lambda: [con.execute(statement) for statement in lake_statements])
+        return
     for statement in statements:
         con.execute(statement)
