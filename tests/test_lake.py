@@ -23,8 +23,14 @@ import pytest
 
 from orchestration import pools
 from orchestration.cli import materialize_range
+from orchestration.definitions import build_defs
 from orchestration.partitions import WAREHOUSE_POOL
-from orchestration.resources import WarehouseResource
+from orchestration.resources import (
+    AnalyzerResource,
+    NewsSourcesResource,
+    ServingResource,
+    WarehouseResource,
+)
 from orchestration.warehouse.connection import connect
 from orchestration.warehouse.location import (
     WarehouseConfigError,
@@ -33,7 +39,7 @@ from orchestration.warehouse.location import (
     parse,
 )
 from orchestration.warehouse.schema import for_lake
-from tests.conftest import STORYLINE, Pipeline, make_pipeline
+from tests.conftest import STORYLINE, Pipeline
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 WRITER = Path(__file__).with_name("lake_writer.py")
@@ -98,7 +104,13 @@ def lake_demo(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     warehouse = WarehouseResource(
         lake_catalog=str(tmp / "catalog.ducklake"), lake_data_path=str(tmp / "lake")
     )
-    pipeline = make_pipeline(tmp, warehouse=warehouse)
+    defs = build_defs(
+        warehouse=warehouse,
+        news_sources=NewsSourcesResource(sources_file="sources.yaml", timeout_s=5),
+        analyzer=AnalyzerResource(backend="offline"),
+        serving=ServingResource(directory=str(tmp / "serving")),
+    )
+    pipeline = Pipeline(defs, dg.DagsterInstance.ephemeral(), tmp / "catalog.ducklake")
     dates = STORYLINE["dates"]
     result = materialize_range(pipeline.defs, pipeline.instance, dates[0], dates[-1])
     assert result.success, "the demo pipeline run failed on the lake"

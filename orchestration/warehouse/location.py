@@ -39,6 +39,7 @@ LAKE_PREFIX = "ducklake:"
 LAKE_ALIAS = "tickerpulse"
 # Shipped as wheels pinned to the DuckDB version (requirements.lock): nothing is downloaded.
 EXTENSIONS = ("ducklake", "postgres", "httpfs")
+_PG_SECRET = "tickerpulse_pg"
 _PASSWORD_IN_URL = re.compile(r"(^|\s)password\s*=", re.IGNORECASE)
 
 
@@ -137,8 +138,10 @@ def connect_lake(
     con = duckdb.connect(":memory:", config={"extension_directory": str(extension_directory())})
     try:
         install_extensions(con)
-        _create_secrets(con, location, environ)
         options = [f"data_path {_literal(location.data_path or '')}"]
+        if _create_secrets(con, location, environ):
+            # The catalog's own attach uses the secret; libpq would only see PGPASSWORD.
+            options.append(f"meta_secret {_literal(_PG_SECRET)}")
         if read_only:
             options.append("read_only")
         con.execute(
@@ -170,13 +173,14 @@ def dbt_environment(location: WarehouseLocation) -> dict[str, str]:
 
 def _create_secrets(
     con: duckdb.DuckDBPyConnection, location: WarehouseLocation, environ: Mapping[str, str]
-) -> None:
+) -> bool:
+    """S3 and Postgres secrets from the environment; True when the catalog has one."""
     # Secrets are temporary (this connection only) and never echoed: DuckDB's CREATE SECRET
     # takes no bind parameters, so the values are quoted literals in a statement nobody logs.
     password = environ.get(PASSWORD_ENV)
     if password and (location.catalog or "").startswith("postgres:"):
         con.execute(
-            "create or replace temporary secret tickerpulse_pg "
+            f"create or replace temporary secret {_PG_SECRET} "
             f"(type postgres, password {_literal(password)})"
         )
     if (location.data_path or "").startswith("s3://"):
@@ -193,6 +197,7 @@ def _create_secrets(
         if environ.get(S3_URL_STYLE_ENV):
             parts.append(f"url_style {_literal(environ[S3_URL_STYLE_ENV])}")
         con.execute(f"create or replace temporary secret tickerpulse_s3 ({', '.join(parts)})")
+    return bool(password and (location.catalog or "").startswith("postgres:"))
 
 
 def _flag(value: str) -> str:
