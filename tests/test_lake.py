@@ -16,14 +16,19 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from orchestration import pools
+from orchestration.analysis.cache import AnswerCache, CachedAnswer, CacheKey
 from orchestration.cli import materialize_range
 from orchestration.definitions import build_defs
+from orchestration.news import http_state
+from orchestration.news.fetch import Validators
+from orchestration.news.http_state import CachedResponse, ResponseCache
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import (
     AnalyzerResource,
@@ -92,6 +97,30 @@ def test_lake_writers_get_a_pool_per_table_group_and_the_file_one_pool() -> None
     lake = {pools.writer_pool(group, lake=True) for group in pools.LAKE_GROUPS}
     assert len(lake) == len(pools.LAKE_GROUPS) and WAREHOUSE_POOL not in lake
     assert {pools.writer_pool(group, lake=False) for group in pools.LAKE_GROUPS} == {WAREHOUSE_POOL}
+
+
+def test_the_caches_upsert_on_a_lake_one_row_per_key_the_newest(tmp_path: Path) -> None:
+    lake = parse(f"ducklake:{tmp_path / 'catalog.ducklake'}", str(tmp_path / "lake"))
+    with connect(lake) as con:
+        for content in ("first", "second"):
+            answers = AnswerCache()
+            answers.put(CacheKey("h1", "m", "p", "s"), CachedAnswer(content, 1, 1, 1, 0.0, 1))
+            answers.put(CacheKey("h2", "m", "p", "s"), CachedAnswer(content, 1, 1, 1, 0.0, 1))
+            answers.save(con)
+            responses = ResponseCache()
+            fetched = datetime(2026, 12, 1, tzinfo=UTC)
+            responses.put(
+                "https://example.com/feed",
+                CachedResponse(Validators(content, None), content.encode(), None, fetched),
+            )
+            http_state.save_cache(con, responses)
+        assert con.execute(
+            "select count(*), count(distinct cache_key), min(content) from raw.llm_cache"
+        ).fetchone() == (2, 2, "second")
+        assert con.execute("select count(*), min(etag) from raw.http_cache").fetchone() == (
+            1,
+            "second",
+        )
 
 
 # --- the demo on a lake -------------------------------------------------------------------

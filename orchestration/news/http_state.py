@@ -14,7 +14,7 @@ import duckdb
 from orchestration.news.fetch import Validators
 from orchestration.news.normalize import redact_url, stable_id
 from orchestration.warehouse.conflicts import in_transaction
-from orchestration.warehouse.schema import HTTP_CACHE, create_tables
+from orchestration.warehouse.schema import HTTP_CACHE, create_tables, is_lake
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def save_cache(con: duckdb.DuckDBPyConnection, cache: ResponseCache) -> int:
         for location, response in cache.updated.items()
     ]
 
-    # Delete, then insert, rather than `insert or replace`: a DuckLake has no primary keys.
+    # A DuckLake has no primary key for `insert or replace`: there the keys are deleted and
+    # inserted in one transaction; the file keeps its statement-by-statement upserts.
     def upsert() -> None:
         con.execute(
             "delete from raw.http_cache where location_key in (select unnest(?::varchar[]))",
@@ -105,8 +106,11 @@ def save_cache(con: duckdb.DuckDBPyConnection, cache: ResponseCache) -> int:
         )
         con.executemany("insert into raw.http_cache values (?, ?, ?, ?, ?, ?, ?)", rows)
 
-    if rows:
+    if rows and is_lake(con):
         in_transaction(con, upsert)
+    else:
+        for row in rows:
+            con.execute("insert or replace into raw.http_cache values (?, ?, ?, ?, ?, ?, ?)", row)
     saved = len(cache.updated)
     cache.updated.clear()
     return saved
