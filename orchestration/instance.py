@@ -35,9 +35,15 @@ def ensure_warehouse_pool(instance: dg.DagsterInstance) -> None:
     """
     storage = instance.event_log_storage
     known = {pool.name for pool in storage.get_pool_limits()}
-    for pool in lake_pools() if LAKE_MODE else [WAREHOUSE_POOL]:
+    if not LAKE_MODE:
+        if WAREHOUSE_POOL not in known:
+            storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
+        return
+    # A lake's pools start at the limits docs/scaling.md explains; later changes (CLI, UI)
+    # are kept.
+    for pool, limit in lake_pools().items():
         if pool not in known:
-            storage.initialize_concurrency_limit_to_default(pool)
+            storage.set_concurrency_slots(pool, limit)
 
 
 def main() -> None:

@@ -23,6 +23,11 @@ DBT = "dbt"  # every dbt model: two dbt builds at once conflict on the lake (iss
 SERVING = "serving"  # served_marts: writes the serving folder, reads the lake
 ALERTS = "alerts"  # alerts.alerts, alerts.deliveries
 LAKE_GROUPS = (RAW_ARTICLES, ANALYSIS, REFERENCE, DBT, SERVING, ALERTS)
+# Steps of one group that may run at once (with `granularity: op`). Landing and analysis
+# write a day per short transaction after long work (fetching, LLM calls): two at once let
+# ingestion overtake a backfill's step, and a conflict costs a retried transaction only.
+# Two dbt builds at once conflict (issue 15): one.
+LAKE_LIMITS = {RAW_ARTICLES: 2, ANALYSIS: 2, REFERENCE: 1, DBT: 1, SERVING: 1, ALERTS: 1}
 
 # Read once with the definitions, like the warehouse setting itself.
 LAKE_MODE = from_environment().is_lake
@@ -35,5 +40,6 @@ def writer_pool(group: str, lake: bool | None = None) -> str:
     return LAKE_POOL_PREFIX + group
 
 
-def lake_pools() -> list[str]:
-    return [LAKE_POOL_PREFIX + group for group in LAKE_GROUPS]
+def lake_pools() -> dict[str, int]:
+    """Every lake pool and its limit."""
+    return {LAKE_POOL_PREFIX + group: LAKE_LIMITS[group] for group in LAKE_GROUPS}

@@ -22,6 +22,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration import instance as instance_settings
 from orchestration import pools
 from orchestration.analysis.cache import AnswerCache, CachedAnswer, CacheKey
 from orchestration.cli import materialize_range
@@ -121,6 +122,19 @@ def test_the_caches_upsert_on_a_lake_one_row_per_key_the_newest(tmp_path: Path) 
             1,
             "second",
         )
+
+
+def test_a_lake_instance_records_each_pool_at_its_documented_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # LAKE_MODE is read from TICKERPULSE_WAREHOUSE when the module loads.
+    monkeypatch.setattr(instance_settings, "LAKE_MODE", True)
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance_settings.ensure_warehouse_pool(instance)
+        limits = {pool.name: pool.limit for pool in instance.event_log_storage.get_pool_limits()}
+    assert limits == pools.lake_pools()
+    assert limits["ducklake_raw_articles"] == 2 and limits["ducklake_dbt"] == 1
+    assert (Path(__file__).parents[1] / "docs/scaling.md").read_text().count("ducklake_") >= 6
 
 
 # --- the demo on a lake -------------------------------------------------------------------

@@ -119,9 +119,13 @@ def install_extensions(con: duckdb.DuckDBPyConnection) -> None:
     for name in EXTENSIONS:
         if name in installed or f"{name}_scanner" in installed:
             continue
-        wheel = resources.files(f"duckdb_extension_{name}")
-        source = wheel / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
-        if not source.is_file():
+        try:
+            wheel = resources.files(f"duckdb_extension_{name}")
+        except ModuleNotFoundError:
+            wheel = None
+        version = f"v{duckdb.__version__}"
+        source = wheel / "extensions" / version / f"{name}.duckdb_extension" if wheel else None
+        if source is None or not source.is_file():
             raise WarehouseConfigError(
                 f"the {name} extension for DuckDB {duckdb.__version__} is not installed: "
                 f"pip install duckdb-extension-{name}=={duckdb.__version__}"
