@@ -11,7 +11,8 @@ import dagster as dg
 from orchestration.instance import ensure_warehouse_pool, prepare_home
 from orchestration.operations import run_health
 from orchestration.partitions import RANGE_END, RANGE_START, PartitionRangeError, check_range
-from orchestration.paths import serving_path, warehouse_path
+from orchestration.paths import serving_path
+from orchestration.warehouse.location import from_environment
 
 _SUMMARY_SQL = """
 select
@@ -102,7 +103,7 @@ def print_summary(start: str, end: str) -> None:
     from orchestration.serving.catalog import CATALOG
 
     # Read what BI tools read: the published catalog, never the warehouse itself.
-    database = warehouse_path()
+    database = from_environment().describe()
     catalog = serving_path() / CATALOG
     with duckdb.connect(str(catalog), read_only=True) as con:
         rows = con.execute(_SUMMARY_SQL, [start, end]).fetchall()

@@ -10,6 +10,7 @@ import dagster as dg
 
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.paths import PROJECT_ROOT
+from orchestration.pools import LAKE_MODE, lake_pools
 
 INSTANCE_SETTINGS = Path(__file__).with_name("dagster.yaml")
 
@@ -33,8 +34,16 @@ def ensure_warehouse_pool(instance: dg.DagsterInstance) -> None:
     closes that gap.
     """
     storage = instance.event_log_storage
-    if WAREHOUSE_POOL not in {pool.name for pool in storage.get_pool_limits()}:
-        storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
+    known = {pool.name for pool in storage.get_pool_limits()}
+    if not LAKE_MODE:
+        if WAREHOUSE_POOL not in known:
+            storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
+        return
+    # A lake's pools start at the limits docs/scaling.md explains; later changes (CLI, UI)
+    # are kept.
+    for pool, limit in lake_pools().items():
+        if pool not in known:
+            storage.set_concurrency_slots(pool, limit)
 
 
 def main() -> None:

@@ -27,5 +27,10 @@ def serving_path() -> Path:
 
 
 def warehouse_path() -> Path:
-    """The DuckDB file outside a Dagster run (the CLI): same variable, same default."""
+    """The DuckDB file outside a Dagster run (the CLI): same variables, same default.
+
+    TICKERPULSE_WAREHOUSE, when it is a path, wins (warehouse/location.py reads a lake)."""
+    setting = os.environ.get("TICKERPULSE_WAREHOUSE", "").strip()
+    if setting and not setting.startswith("ducklake:"):
+        return project_path(setting)
     return project_path(os.environ.get(DATABASE_ENV, DEFAULT_DATABASE))

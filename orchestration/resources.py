@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -72,21 +73,47 @@ from orchestration.prices.sources import (
 from orchestration.prices.universe import DEFAULT_BENCHMARK, DEFAULT_MAX_TICKERS
 from orchestration.settings import env_flag, env_float, env_int_or, env_or
 from orchestration.warehouse import connection as warehouse
+from orchestration.warehouse.conflicts import is_conflict
+from orchestration.warehouse.location import (
+    LAKE_PREFIX,
+    WAREHOUSE_ENV,
+    WarehouseLocation,
+    from_environment,
+)
+from orchestration.warehouse.location import parse as parse_location
+
+# Step retries on a DuckLake conflict, after the transaction's own (warehouse/connection.py).
+LAKE_STEP_RETRIES = 3
 
 # The analyzer's defaults live in AnalyzerSettings; the resource and its wiring read them.
 _LLM = AnalyzerSettings()
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB file everything lands in and dbt builds on (TICKERPULSE_DUCKDB_PATH)."""
+    """The warehouse everything lands in and dbt builds on: a DuckDB file
+    (TICKERPULSE_DUCKDB_PATH) or a DuckLake (TICKERPULSE_WAREHOUSE, warehouse/location.py)."""
 
     database_path: str = Field(
         default=DEFAULT_DATABASE, description="DuckDB file; relative to the project root."
+    )
+    lake_catalog: str | None = Field(
+        default=None,
+        description="DuckLake catalog (what follows ducklake: in TICKERPULSE_WAREHOUSE); "
+        "None: the DuckDB file",
+    )
+    lake_data_path: str | None = Field(
+        default=None, description="the DuckLake's Parquet folder or s3:// prefix"
     )
 
     @property
     def path(self) -> Path:
         return project_path(self.database_path)
+
+    @property
+    def location(self) -> WarehouseLocation:
+        if self.lake_catalog:
+            return parse_location(LAKE_PREFIX + self.lake_catalog, self.lake_data_path)
+        return WarehouseLocation(path=self.path)
 
     lock_wait_s: float = Field(
         default=300.0,
@@ -105,6 +132,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self.lake_catalog:
+            with _conflicts_retry_the_step(), warehouse.connect(self.location, read_only) as con:
+                yield con
+            return
         # The pool keeps runs apart, but a CLI, a notebook or a BI tool may still hold the
         # file: wait for it with backoff rather than fail the run and lose its work.
         with ExitStack() as stack:
@@ -119,8 +150,23 @@ class WarehouseResource(dg.ConfigurableResource):
     def connect_now(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One try, never waiting for a lock: for writes that a later one can make up for
         (the answer cache's flushes run inside the LLM calls' event loop)."""
-        with warehouse.connect(self.path) as con:
+        with warehouse.connect(self.location) as con:
             yield con
+
+
+@contextmanager
+def _conflicts_retry_the_step() -> Iterator[None]:
+    """A DuckLake conflict that outlived its in-place retries fails the step into a retry,
+    later and with jitter; every other error fails it as before (RetryRequested is Dagster's
+    op retry for one error class: a RetryPolicy would retry every failure)."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        if not is_conflict(exc):
+            raise
+        raise dg.RetryRequested(
+            max_retries=LAKE_STEP_RETRIES, seconds_to_wait=random.uniform(5.0, 30.0)
+        ) from exc
 
 
 class ServingResource(dg.ConfigurableResource):
@@ -414,9 +460,15 @@ class DbtResource(DbtCliResource):
 
 
 def build_resources() -> dict[str, object]:
+    where = from_environment()
     return {
         "warehouse": WarehouseResource(
-            database_path=env_or(DATABASE_ENV, DEFAULT_DATABASE),
+            # Unset TICKERPULSE_WAREHOUSE keeps today's setting as it was, relative path and all.
+            database_path=env_or(DATABASE_ENV, DEFAULT_DATABASE)
+            if where.path is None or not env_or(WAREHOUSE_ENV)
+            else str(where.path),
+            lake_catalog=where.catalog,
+            lake_data_path=where.data_path,
             lock_wait_s=env_float("TICKERPULSE_DUCKDB_LOCK_WAIT_S", 300.0),
         ),
         "serving": ServingResource(directory=env_or(SERVING_ENV, DEFAULT_SERVING)),

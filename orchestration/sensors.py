@@ -50,7 +50,7 @@ def file_drop_sensor(
     if not folders:
         return dg.SkipReason("no file_drop source is enabled")
     seen = set(json.loads(context.cursor or "[]"))
-    landed = watch.peek(warehouse.path, file_drop.landed_versions) or set()
+    landed = watch.peek(warehouse.location, file_drop.landed_versions) or set()
     now = datetime.now(tz=UTC)
     check = watch.check_drops(folders, seen, landed, now)
     for note in check.notes:
@@ -109,7 +109,7 @@ def feed_sensor(
     }
     # Validators the last run stored, for feeds this sensor has not looked at yet.
     missing = any(name not in states for name, _ in feeds)
-    stored = (watch.peek(warehouse.path, http_state.load_validators) or {}) if missing else {}
+    stored = (watch.peek(warehouse.location, http_state.load_validators) or {}) if missing else {}
     with http_client(news_sources.timeout_s) as client:
         checks = watch.check_feeds(feeds, client, states, stored, news_sources.max_per_host)
     for check in checks:

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from orchestration.warehouse.schema import LLM_CACHE, create_tables
+from orchestration.warehouse.conflicts import in_transaction
+from orchestration.warehouse.schema import LLM_CACHE, create_tables, is_lake
 
 TABLE = "raw.llm_cache"
 _COLUMNS = (
@@ -212,12 +213,23 @@ class AnswerCache:
             )
             for key, a in batch.items()
         ]
-        if rows:
-            con.executemany(
-                f"insert or replace into {TABLE} ({_COLUMNS}) values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
+
+        columns = f"({_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+        # A DuckLake has no primary key for `insert or replace`: there the keys are deleted
+        # and inserted in one transaction. The file keeps its row-by-row commits, which a
+        # killed run keeps up to its last row.
+        def upsert() -> None:
+            con.execute(
+                f"delete from {TABLE} where cache_key in (select unnest(?::varchar[]))",
+                [[row[0] for row in rows]],
             )
+            con.executemany(f"insert into {TABLE} {columns}", rows)
+
+        if rows and is_lake(con):
+            in_transaction(con, upsert)
+        elif rows:
+            con.executemany(f"insert or replace into {TABLE} {columns}", rows)
         with self._lock:
             for key, answer in batch.items():
                 if self._new.get(key) is answer:

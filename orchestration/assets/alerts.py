@@ -12,6 +12,7 @@ from datetime import date
 
 import dagster as dg
 
+from orchestration import pools
 from orchestration.alerts.dispatch import (
     Finder,
     MissingMartsError,
@@ -22,7 +23,8 @@ from orchestration.alerts.dispatch import (
 from orchestration.alerts.watchlists import WatchlistConfigError
 from orchestration.assets.analysis import article_analysis
 from orchestration.assets.dbt import dbt_daily_models
-from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
+from orchestration.partitions import daily_partitions
+from orchestration.pools import writer_pool
 from orchestration.resources import AlertingResource, WarehouseResource
 
 _SHOCK_MARTS = {"fct_sentiment_shocks", "fct_ticker_mentions", "fct_article_sentiment"}
@@ -34,7 +36,7 @@ SHOCK_DEPS = sorted(
 
 @dg.asset(
     partitions_def=daily_partitions,
-    pool=WAREHOUSE_POOL,
+    pool=writer_pool(pools.ALERTS),
     backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[article_analysis],
     group_name="alerts",
@@ -52,7 +54,7 @@ def article_alerts(
 
 @dg.asset(
     partitions_def=daily_partitions,
-    pool=WAREHOUSE_POOL,
+    pool=writer_pool(pools.ALERTS),
     backfill_policy=dg.BackfillPolicy.single_run(),
     deps=SHOCK_DEPS,
     group_name="alerts",

@@ -8,6 +8,7 @@ from datetime import date
 import dagster as dg
 import duckdb
 
+from orchestration import pools
 from orchestration.analysis.base import BatchResult, analyze_all
 from orchestration.analysis.cache import AnswerCache
 from orchestration.analysis.dead_letters import DeadLetters
@@ -16,7 +17,8 @@ from orchestration.analysis.tickers import TickerReference
 from orchestration.analysis.tokens import tokenizer_name
 from orchestration.assets.ingest import raw_articles
 from orchestration.assets.reference import ticker_reference
-from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
+from orchestration.partitions import daily_partitions
+from orchestration.pools import writer_pool
 from orchestration.resources import AnalyzerResource, WarehouseResource
 from orchestration.warehouse.analyses import articles_in, dead_letters, save_analyses
 from orchestration.warehouse.frames import aliases_from_frame, companies_from_frame
@@ -26,7 +28,7 @@ _PROGRESS_EVERY = 100
 
 @dg.asset(
     partitions_def=daily_partitions,
-    pool=WAREHOUSE_POOL,
+    pool=writer_pool(pools.ANALYSIS),
     backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[raw_articles, ticker_reference],
     group_name="analysis",

@@ -23,15 +23,18 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
-from orchestration.paths import DATABASE_ENV, DBT_PROJECT_DIR, warehouse_path
+from orchestration import pools
+from orchestration.partitions import daily_partitions
+from orchestration.paths import DBT_PROJECT_DIR
+from orchestration.pools import writer_pool
 from orchestration.resources import DbtResource, WarehouseResource, dbt_executable
+from orchestration.warehouse.location import WarehouseLocation, dbt_environment, from_environment
 
 REFERENCE_SELECT = "tag:reference"
 # Read by macros/incremental_window.sql while nodes run; inclusive ISO dates.
 WINDOW_START_ENV = "TICKERPULSE_DBT_MIN_DATE"
 WINDOW_END_ENV = "TICKERPULSE_DBT_MAX_DATE"
-# Beside the manifest: the warehouse path it was parsed for.
+# Beside the manifest: the warehouse (file path or lake) it was parsed for.
 _PARSED_FOR = "parsed_for_database.txt"
 _PARTIAL_PARSE = "partial_parse.msgpack"
 
@@ -67,12 +70,12 @@ def _parse_lock(target: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _manifest_is_stale(project: DbtProject, database: Path) -> bool:
+def _manifest_is_stale(project: DbtProject, database: WarehouseLocation) -> bool:
     manifest = project.manifest_path
     stamp = manifest.with_name(_PARSED_FOR)
     if not manifest.exists() or not stamp.exists():
         return True
-    if stamp.read_text(encoding="utf-8") != str(database):
+    if stamp.read_text(encoding="utf-8") != database.describe():
         return True
     built = manifest.stat().st_mtime
     watched = [project.project_dir / "dbt_project.yml", project.project_dir / "profiles.yml"]
@@ -81,15 +84,16 @@ def _manifest_is_stale(project: DbtProject, database: Path) -> bool:
     return any(path.is_file() and path.stat().st_mtime > built for path in watched)
 
 
-def ensure_manifest(project: DbtProject, database: Path | None = None) -> Path:
+def ensure_manifest(project: DbtProject, database: WarehouseLocation | None = None) -> Path:
     """Parse the dbt project when its manifest is missing, older than its files, or parsed
-    for another warehouse path than `database` (TICKERPULSE_DUCKDB_PATH or the default).
+    for another warehouse than `database` (TICKERPULSE_WAREHOUSE, TICKERPULSE_DUCKDB_PATH or
+    the default).
 
     `dagster dev` would parse through prepare_if_dev(); tests, the demo command and plain
     Python imports need it too. Builds copy the parse's partial_parse.msgpack, so a build
     on the same warehouse path only re-parses the files that changed.
     """
-    database = database or warehouse_path()
+    database = database or from_environment()
     target = project.project_dir / project.target_path
     with _parse_lock(target):
         if _manifest_is_stale(project, database):
@@ -102,14 +106,14 @@ def ensure_manifest(project: DbtProject, database: Path | None = None) -> Path:
                     os.replace(scratch / name, target / name)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
-            (target / _PARSED_FOR).write_text(str(database), encoding="utf-8")
+            (target / _PARSED_FOR).write_text(database.describe(), encoding="utf-8")
     return project.manifest_path
 
 
-def _parse(project: DbtProject, target: Path, database: Path) -> None:
+def _parse(project: DbtProject, target: Path, database: WarehouseLocation) -> None:
     project_dir = os.fspath(project.project_dir)
     dbt = DbtResource(project_dir=project_dir, dbt_executable=dbt_executable())
-    with _environment({DATABASE_ENV: str(database)}):
+    with _environment(dbt_environment(database)):
         invocation = dbt.cli(["--quiet", "parse"], target_path=target)
     invocation.wait()
 
@@ -135,9 +139,9 @@ class TickerPulseTranslator(DagsterDbtTranslator):
 
 
 def _dbt_environment(warehouse: WarehouseResource, **values: str) -> dict[str, str]:
-    # dbt resolves a relative path from its own folder; give it the absolute file the
-    # Python assets used.
-    return {DATABASE_ENV: str(warehouse.path), **values}
+    # dbt resolves a relative path from its own folder; give it the absolute file (or the
+    # lake) the Python assets used.
+    return {**dbt_environment(warehouse.location), **values}
 
 
 @dbt_assets(
@@ -145,7 +149,7 @@ def _dbt_environment(warehouse: WarehouseResource, **values: str) -> dict[str, s
     project=dbt_project,
     select=REFERENCE_SELECT,
     name="dbt_reference_models",
-    pool=WAREHOUSE_POOL,
+    pool=writer_pool(pools.DBT),
     dagster_dbt_translator=TickerPulseTranslator(),
 )
 def dbt_reference_models(
@@ -163,7 +167,7 @@ def dbt_reference_models(
     project=dbt_project,
     exclude=REFERENCE_SELECT,
     name="dbt_daily_models",
-    pool=WAREHOUSE_POOL,
+    pool=writer_pool(pools.DBT),
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     dagster_dbt_translator=TickerPulseTranslator(),

@@ -6,18 +6,20 @@ from datetime import date
 
 import dagster as dg
 
+from orchestration import pools
 from orchestration.news import http_state
 from orchestration.news.articles import Article
 from orchestration.news.fulltext import FullTextStats
 from orchestration.news.sources import SourceOutcome
-from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
+from orchestration.partitions import daily_partitions
+from orchestration.pools import writer_pool
 from orchestration.resources import NewsSourcesResource, WarehouseResource
 from orchestration.warehouse.landing import known_pages, land_run, record_outcomes
 
 
 @dg.asset(
     partitions_def=daily_partitions,
-    pool=WAREHOUSE_POOL,
+    pool=writer_pool(pools.RAW_ARTICLES),
     # A backfill fetches every source once and lands each day of the range.
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="ingest",

@@ -5,9 +5,10 @@ from collections import Counter
 import dagster as dg
 import duckdb
 
+from orchestration import pools
 from orchestration.analysis.reference_refresh import keep_referenced
 from orchestration.analysis.universe import build_universe
-from orchestration.partitions import WAREHOUSE_POOL
+from orchestration.pools import writer_pool
 from orchestration.resources import ReferenceDataResource, WarehouseResource
 from orchestration.warehouse.connection import replace_rows
 from orchestration.warehouse.frames import aliases_frame, companies_frame, companies_from_frame
@@ -15,7 +16,7 @@ from orchestration.warehouse.frames import aliases_frame, companies_frame, compa
 
 @dg.asset(
     key="ticker_reference",
-    pool=WAREHOUSE_POOL,
+    pool=writer_pool(pools.REFERENCE),
     group_name="reference",
     kinds={"python", "duckdb"},
     description="Every SEC-listed ticker with its issuer and type, and curated aliases: "

@@ -3,13 +3,15 @@
 from datetime import date, timedelta
 
 import dagster as dg
-import duckdb
 
+from orchestration import pools
 from orchestration.assets.dbt import dbt_daily_models, dbt_reference_models
-from orchestration.partitions import WAREHOUSE_POOL, daily_partitions
+from orchestration.partitions import daily_partitions
+from orchestration.pools import writer_pool
 from orchestration.resources import ServingResource, WarehouseResource
 from orchestration.serving import highlights
 from orchestration.serving.catalog import CATALOG, publish
+from orchestration.warehouse.connection import connect
 
 MART_KEYS = sorted(
     (key for key in (*dbt_daily_models.keys, *dbt_reference_models.keys) if key.path[0] == "marts"),
@@ -19,7 +21,7 @@ MART_KEYS = sorted(
 
 @dg.asset(
     partitions_def=daily_partitions,
-    pool=WAREHOUSE_POOL,
+    pool=writer_pool(pools.SERVING),
     backfill_policy=dg.BackfillPolicy.single_run(),
     deps=MART_KEYS,
     group_name="serving",
@@ -32,7 +34,7 @@ MART_KEYS = sorted(
 def served_marts(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, serving: ServingResource
 ) -> dg.MaterializeResult:
-    published = publish(warehouse.path, serving.path, keep=serving.keep_versions)
+    published = publish(warehouse.location, serving.path, keep=serving.keep_versions)
     context.log.info(f"published version {published.version} to {serving.path}")
     return dg.MaterializeResult(
         metadata={
@@ -47,7 +49,7 @@ def served_marts(
 
 def _day_report(warehouse: WarehouseResource, day: date) -> dict[str, dg.MetadataValue]:
     """Top movers of the window's last day and a 30-day chart of the busiest tickers."""
-    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+    with connect(warehouse.location, read_only=True) as con:
         movers = highlights.top_movers(con, day)
         series = highlights.sentiment_series(con, day, days=highlights.CHART_DAYS)
     # The chart starts at the first day with news, so a young warehouse is not squeezed.

@@ -21,8 +21,9 @@ from orchestration.evaluation.report import (
     format_ticker_report,
     write_details,
 )
-from orchestration.paths import project_path, warehouse_path
+from orchestration.paths import project_path
 from orchestration.warehouse.connection import connect
+from orchestration.warehouse.location import WarehouseLocation, from_environment
 
 _PROGRESS_EVERY = 100
 # The roles a --<role>-column option renames; `entity` also names the key inside a nested list.
@@ -66,14 +67,18 @@ def add_eval_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     columns = parser.add_argument_group("column names (when a set calls them otherwise)")
     for role, default in COLUMN_ROLES.items():
         columns.add_argument(f"--{role}-column", metavar="NAME", help=f"default {default!r}")
-    parser.add_argument("--database", help="DuckDB file (default: TICKERPULSE_DUCKDB_PATH)")
+    parser.add_argument(
+        "--database", help="DuckDB file (default: the warehouse, TICKERPULSE_WAREHOUSE)"
+    )
     parser.set_defaults(handler=run_eval)
     return parser
 
 
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate, print the report and store each result; 2 on bad input."""
-    database = project_path(args.database) if args.database else warehouse_path()
+    warehouse = (
+        WarehouseLocation(path=project_path(args.database)) if args.database else from_environment()
+    )
     try:
         if args.min_relevance is not None and not 0 <= args.min_relevance <= 1:
             raise ValueError("--min-relevance is a relevance score in [0, 1]")
@@ -95,16 +100,16 @@ def run_eval(args: argparse.Namespace) -> int:
                 raise ValueError(f"{flag} applies to ticker sets (--kind tickers) only")
         if args.details is not None and len(datasets) > 1:
             raise ValueError("--details takes one data set at a time")
-        if database.stem == "eval":
+        if warehouse.path is not None and warehouse.path.stem == "eval":
             raise ValueError(
-                f"{database.name}: DuckDB would confuse this catalog with the eval schema"
+                f"{warehouse.path.name}: DuckDB would confuse this catalog with the eval schema"
             )
         settings = analyzer_settings(args)
     except (OSError, ValueError) as exc:
         print(f"tickerpulse eval: {exc}", file=sys.stderr)
         return 2
     tables: set[str] = set()
-    with connect(database) as con:
+    with connect(warehouse) as con:
         # The pipeline's LLM answer cache, read on this connection before the calls and
         # saved after each set: an answer is paid for once.
         cache = AnswerCache(loader=lambda: nullcontext(con))
@@ -128,7 +133,7 @@ def run_eval(args: argparse.Namespace) -> int:
             cache.save(con)
             evaluation.store(con, result)
             print(report)
-    print(f"\nstored in {database} (table {', '.join(sorted(tables))})")
+    print(f"\nstored in {warehouse.describe()} (table {', '.join(sorted(tables))})")
     return 0
 
 

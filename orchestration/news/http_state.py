@@ -13,7 +13,8 @@ import duckdb
 
 from orchestration.news.fetch import Validators
 from orchestration.news.normalize import redact_url, stable_id
-from orchestration.warehouse.schema import HTTP_CACHE, create_tables
+from orchestration.warehouse.conflicts import in_transaction
+from orchestration.warehouse.schema import HTTP_CACHE, create_tables, is_lake
 
 
 @dataclass(frozen=True)
@@ -83,19 +84,33 @@ def load_validators(con: duckdb.DuckDBPyConnection) -> dict[str, Validators]:
 def save_cache(con: duckdb.DuckDBPyConnection, cache: ResponseCache) -> int:
     """Upsert the responses this run stored; returns how many."""
     ensure_tables(con)
-    for location, response in cache.updated.items():
+    rows = [
+        [
+            location_key(location),
+            redact_url(location),
+            response.validators.etag,
+            response.validators.last_modified,
+            response.content_type,
+            response.body,
+            response.fetched_at.astimezone(UTC).replace(tzinfo=None),
+        ]
+        for location, response in cache.updated.items()
+    ]
+
+    # A DuckLake has no primary key for `insert or replace`: there the keys are deleted and
+    # inserted in one transaction; the file keeps its statement-by-statement upserts.
+    def upsert() -> None:
         con.execute(
-            "insert or replace into raw.http_cache values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                location_key(location),
-                redact_url(location),
-                response.validators.etag,
-                response.validators.last_modified,
-                response.content_type,
-                response.body,
-                response.fetched_at.astimezone(UTC).replace(tzinfo=None),
-            ],
+            "delete from raw.http_cache where location_key in (select unnest(?::varchar[]))",
+            [[row[0] for row in rows]],
         )
+        con.executemany("insert into raw.http_cache values (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    if rows and is_lake(con):
+        in_transaction(con, upsert)
+    else:
+        for row in rows:
+            con.execute("insert or replace into raw.http_cache values (?, ?, ?, ?, ?, ?, ?)", row)
     saved = len(cache.updated)
     cache.updated.clear()
     return saved

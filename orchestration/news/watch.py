@@ -21,13 +21,28 @@ from orchestration.news import file_drop
 from orchestration.news.fetch import FetchError, Validators, fetch
 from orchestration.news.http_state import location_key
 from orchestration.news.pool import run_per_host
+from orchestration.warehouse.location import WarehouseLocation, connect_lake
 
 T = TypeVar("T")
 
 
-def peek(database: Path, query: Callable[[duckdb.DuckDBPyConnection], T]) -> T | None:
+def peek(
+    database: Path | WarehouseLocation, query: Callable[[duckdb.DuckDBPyConnection], T]
+) -> T | None:
     """`query` on a read-only connection; None when the file is missing or another process
-    holds its lock (a run is writing): a sensor then decides from its cursor alone."""
+    holds its lock (a run is writing), or the lake cannot be reached: a sensor then decides
+    from its cursor alone."""
+    if isinstance(database, WarehouseLocation):
+        if database.is_lake:
+            try:
+                con = connect_lake(database, read_only=True)
+            except duckdb.Error:
+                return None
+            try:
+                return query(con)
+            finally:
+                con.close()
+        database = database.path
     if not database.exists():
         return None
     try:

@@ -12,6 +12,10 @@ connection sees the newest. A run never waits for, or fails on, a reader.
       tickerpulse.duckdb -> versions/<v>/catalog.duckdb   what BI tools open (read-only)
       current            -> versions/<v>                  for Parquet readers
       versions/<v>/      <schema>.<table>.parquet, manifest.json, catalog.duckdb, views.sql
+
+On a DuckLake the same copy is published (BI tools without lake credentials read it), the
+manifest records the lake snapshot it was read from, and `lake.sql` holds the statements
+that attach the lake itself read-only, live or at that snapshot (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from orchestration.warehouse.connection import connect
+from orchestration.warehouse.location import LAKE_ALIAS, LAKE_PREFIX, WarehouseLocation
 
 CATALOG = "tickerpulse.duckdb"
 SERVED_SCHEMAS = ("marts",)
@@ -49,7 +56,7 @@ def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def publish(warehouse: Path, serving_dir: Path, keep: int = 3) -> Published:
+def publish(warehouse: Path | WarehouseLocation, serving_dir: Path, keep: int = 3) -> Published:
     """Copy the served schemas to a new version and switch `current` to it atomically."""
     serving_dir.mkdir(parents=True, exist_ok=True)
     version = datetime.now(tz=UTC).strftime(VERSION_FORMAT) + "-" + uuid.uuid4().hex[:6]
@@ -57,7 +64,15 @@ def publish(warehouse: Path, serving_dir: Path, keep: int = 3) -> Published:
     staging.mkdir(parents=True)
     tables: dict[str, int] = {}
     columns: dict[str, list[list[str]]] = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    snapshot = None
+    with connect(warehouse, read_only=True) as con:
+        lake = isinstance(warehouse, WarehouseLocation) and warehouse.is_lake
+        if lake:
+            # One transaction: every table is copied from the same snapshot of the lake.
+            con.execute("begin transaction")
+            snapshot = con.execute(
+                f"select max(snapshot_id) from ducklake_snapshots('{LAKE_ALIAS}')"
+            ).fetchone()[0]
         for schema, table in con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_schema in (select unnest(?)) and table_type = 'BASE TABLE' "
@@ -79,14 +94,20 @@ def publish(warehouse: Path, serving_dir: Path, keep: int = 3) -> Published:
                     [schema, table],
                 ).fetchall()
             ]
+        if lake:
+            con.execute("commit")
     if not tables:
         shutil.rmtree(staging)
-        raise RuntimeError(f"nothing to publish: no tables in {SERVED_SCHEMAS} in {warehouse}")
+        where = warehouse.describe() if isinstance(warehouse, WarehouseLocation) else warehouse
+        raise RuntimeError(f"nothing to publish: no tables in {SERVED_SCHEMAS} in {where}")
     manifest = {
         "version": version,
         "published_at": datetime.now(tz=UTC).isoformat(),
         "tables": {name: {"rows": rows, "columns": columns[name]} for name, rows in tables.items()},
     }
+    if snapshot is not None:
+        manifest["lake_snapshot"] = snapshot
+        (staging / "lake.sql").write_text(lake_sql(warehouse, snapshot), encoding="utf-8")
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     final = serving_dir / "versions" / version
     staging.rename(final)
@@ -138,6 +159,28 @@ def catalog_sql(version_dir: Path, tables: list[str]) -> list[str]:
         f"select version, published_at, tables from read_json({manifest})",
     ]
     return statements
+
+
+def lake_sql(warehouse: WarehouseLocation, snapshot: int) -> str:
+    """How a DuckDB client (1.5+, ducklake extension) reads the lake itself, read-only.
+
+    No secret is written: Postgres passwords come from PGPASSWORD, S3 keys from the
+    client's own secret. The pinned attach reads exactly what this version holds.
+    """
+    source = _quote_text(LAKE_PREFIX + (warehouse.catalog or ""))
+    data_path = _quote_text(warehouse.data_path or "")
+    return (
+        "-- The lake, live: every new snapshot shows as it is committed.\n"
+        f"attach if not exists {source} as {LAKE_ALIAS} (read_only, data_path {data_path});\n"
+        f"-- Or exactly what this version published (snapshot {snapshot}):\n"
+        f"-- attach {source} as {LAKE_ALIAS}_pinned "
+        f"(read_only, data_path {data_path}, snapshot_version {snapshot});\n"
+        f"use {LAKE_ALIAS};\n"
+    )
+
+
+def _quote_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def prune(serving_dir: Path, keep: int = 3, grace_s: float = GRACE_S) -> list[str]:

@@ -1,4 +1,4 @@
-"""Connections to the DuckDB warehouse file, and replacing or appending rows."""
+"""Connections to the warehouse (a DuckDB file or a DuckLake), and replacing or appending rows."""
 
 from __future__ import annotations
 
@@ -9,15 +9,23 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from orchestration.warehouse.conflicts import in_transaction, retry_conflicts
+from orchestration.warehouse.location import WarehouseLocation, connect_lake
 from orchestration.warehouse.schema import create_tables
 
 
 @contextmanager
-def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    where: Path | WarehouseLocation, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection with the raw schema in place; closed on exit so dbt can open the file."""
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    if isinstance(where, WarehouseLocation) and where.is_lake:
+        con = connect_lake(where, read_only=read_only)
+    else:
+        path = where.path if isinstance(where, WarehouseLocation) else where
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), read_only=read_only)
     try:
         if not read_only:
             create_tables(con)
@@ -38,22 +46,26 @@ def replace_rows(
     This is what makes re-running a partition idempotent. `table` and `where` are our own
     constants; values always travel as bind parameters.
     """
-    con.execute("begin transaction")
-    try:
+
+    def work() -> None:
         con.execute(f"delete from {table} where {where}", params)
         if frame.height:
             con.register("_incoming", frame.to_arrow())
-            con.execute(f"insert into {table} by name select * from _incoming")
-            con.unregister("_incoming")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+            try:
+                con.execute(f"insert into {table} by name select * from _incoming")
+            finally:
+                con.unregister("_incoming")
+
+    in_transaction(con, work)
     return frame.height
 
 
 def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     if frame.height:
         con.register("_incoming", frame.to_arrow())
-        con.execute(f"insert into {table} by name select * from _incoming")
-        con.unregister("_incoming")
+        try:
+            retry_conflicts(
+                lambda: con.execute(f"insert into {table} by name select * from _incoming")
+            )
+        finally:
+            con.unregister("_incoming")
