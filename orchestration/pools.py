@@ -22,12 +22,14 @@ REFERENCE = "reference"  # reference_tickers: raw.tickers, raw.ticker_aliases
 DBT = "dbt"  # every dbt model: two dbt builds at once conflict on the lake (issue 15)
 SERVING = "serving"  # served_marts: writes the serving folder, reads the lake
 ALERTS = "alerts"  # alerts.alerts, alerts.deliveries
-LAKE_GROUPS = (RAW_ARTICLES, ANALYSIS, REFERENCE, DBT, SERVING, ALERTS)
+# raw_prices: raw.prices (its log rows are appends to the news logs, which never conflict)
+PRICES = "prices"
+LAKE_GROUPS = (RAW_ARTICLES, ANALYSIS, REFERENCE, DBT, SERVING, ALERTS, PRICES)
 # Steps of one group that may run at once (with `granularity: op`). Landing and analysis
 # write a day per short transaction after long work (fetching, LLM calls): two at once let
 # ingestion overtake a backfill's step, and a conflict costs a retried transaction only.
 # Two dbt builds at once conflict (issue 15): one.
-LAKE_LIMITS = {RAW_ARTICLES: 2, ANALYSIS: 2, REFERENCE: 1, DBT: 1, SERVING: 1, ALERTS: 1}
+LAKE_LIMITS = {RAW_ARTICLES: 2, ANALYSIS: 2, REFERENCE: 1, DBT: 1, SERVING: 1, ALERTS: 1, PRICES: 1}
 
 # Read once with the definitions, like the warehouse setting itself.
 LAKE_MODE = from_environment().is_lake

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import duckdb
 
+from orchestration import pools
 from orchestration.alerts.watchlists import WatchlistConfigError
-from orchestration.partitions import PARTITIONS_START, WAREHOUSE_POOL, daily_partitions
+from orchestration.partitions import PARTITIONS_START, daily_partitions
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.prices.bars import Bar
 from orchestration.prices.calendar import (
@@ -32,7 +33,7 @@ HOLDINGS_SEED = DBT_PROJECT_DIR / "seeds" / "portfolio_holdings.csv"
 
 @dg.asset(
     key="market_sessions",
-    pool=WAREHOUSE_POOL,
+    pool=pools.writer_pool(pools.REFERENCE),
     group_name="reference",
     kinds={"python", "duckdb"},
     description="Trading sessions of the market calendar with their open and close (UTC) "
@@ -63,7 +64,7 @@ def market_sessions(
 
 @dg.asset(
     partitions_def=daily_partitions,
-    pool=WAREHOUSE_POOL,
+    pool=pools.writer_pool(pools.PRICES),
     # A backfill asks every source once for the whole range and lands each day.
     backfill_policy=dg.BackfillPolicy.single_run(),
     # The tickers the analyses mention are among those priced, so analyses come first.
