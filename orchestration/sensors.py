@@ -164,7 +164,12 @@ def _feed_cursor_json(states: dict[str, watch.FeedState], owed: set[str]) -> str
     return json.dumps({"feeds": feeds, "owed": sorted(owed)})
 
 
-_WAITING = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED]
+# Runs whose raw_articles has not fetched yet: a STARTING run's worker is still loading.
+_WAITING = [
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.STARTING,
+]
 
 
 def _waiting_sources(instance: dg.DagsterInstance, day: str) -> list[frozenset[str] | None]:
