@@ -82,6 +82,19 @@ def story(number: int, now: datetime | None = None) -> Story:
     )
 
 
+def quiet_story(now: datetime | None = None) -> Story:
+    """A story that names no company: what a feed holds before the news starts (a run
+    keeps the validators only of a feed that had items)."""
+    published = (now or datetime.now(tz=UTC)).replace(microsecond=0)
+    return Story(
+        "live-quiet",
+        "",
+        "Markets wait for the central bank's decision",
+        "Traders said little changed hands before the announcement due this afternoon.",
+        published,
+    )
+
+
 class LiveFeed:
     """An RSS feed at one path of a FeedServer; `publish` adds a story to its top."""
 
