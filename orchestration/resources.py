@@ -7,7 +7,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import fields
 from datetime import UTC, date, datetime
@@ -231,10 +231,16 @@ class NewsSourcesResource(dg.ConfigurableResource):
     )
 
     def collect(
-        self, window: tuple[date, date] | None = None, cache: ResponseCache | None = None
+        self,
+        window: tuple[date, date] | None = None,
+        cache: ResponseCache | None = None,
+        only: Collection[str] | None = None,
     ) -> tuple[list[Article], list[SourceOutcome]]:
-        """Articles from every source; API sources query `window` (inclusive UTC days)."""
+        """Articles from every source, or from those named in `only`; API sources query
+        `window` (inclusive UTC days)."""
         sources = load_sources(project_path(self.sources_file))
+        if only is not None:
+            sources = [s for s in sources if s.name in only]
         key_names = {str(s.options["api_key_env"]) for s in sources if "api_key_env" in s.options}
         options = CollectOptions(
             window=window,

@@ -13,8 +13,8 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration import settings
-from orchestration.jobs import ingest_job
-from orchestration.news import file_drop, http_state, watch
+from orchestration.jobs import daily_news_job, ingest_job
+from orchestration.news import file_drop, http_state, realtime, watch
 from orchestration.news.fetch import http_client
 from orchestration.news.sources import load_sources
 from orchestration.operations import run_health
@@ -27,6 +27,13 @@ from orchestration.partitions import (
 )
 from orchestration.paths import project_path
 from orchestration.resources import NewsSourcesResource, WarehouseResource
+
+# Dagster's own run tags: the partition of a run, and its place in the run queue (higher
+# first), so that a feed's run goes ahead of backfill runs queued for the same pool.
+PARTITION_TAG = "dagster/partition"
+PRIORITY_TAG = "dagster/priority"
+_INGESTING_JOBS = {ingest_job.name, daily_news_job.name}
+_RAW_ARTICLES = dg.AssetKey("raw_articles")
 
 
 @dg.sensor(
@@ -89,10 +96,13 @@ def _request(run_key: str, first: str, last: str) -> dg.RunRequest:
 
 @dg.sensor(
     job=ingest_job,
-    minimum_interval_seconds=settings.sensor_interval_s("TICKERPULSE_FEED_SENSOR_INTERVAL_S", 300),
-    default_status=settings.sensor_status("TICKERPULSE_FEED_SENSOR", "off"),
-    description="A feed that changed (conditional GET: 304 means no) -> ingest_job for "
-    "today (TICKERPULSE_FEED_SENSOR=on|off, TICKERPULSE_FEED_SENSOR_INTERVAL_S).",
+    minimum_interval_seconds=settings.sensor_interval_s(
+        settings.FEED_SENSOR_INTERVAL_ENV, settings.FEED_SENSOR_INTERVAL_S
+    ),
+    default_status=settings.sensor_status(settings.FEED_SENSOR_ENV, "on"),
+    description="Real-time alerts: a feed that changed (conditional GET: 304 means no) -> "
+    "ingest_job for today, reading only the changed feeds; a burst folds into the run "
+    f"already queued ({settings.FEED_SENSOR_ENV}=on|off, {settings.FEED_SENSOR_INTERVAL_ENV}).",
 )
 def feed_sensor(
     context: dg.SensorEvaluationContext,
@@ -103,10 +113,7 @@ def feed_sensor(
     feeds = [(s.name, s.location) for s in sources if s.kind == "feed"]
     if not feeds:
         return dg.SkipReason("no feed source is enabled")
-    states = {
-        name: watch.FeedState.from_json(value)
-        for name, value in json.loads(context.cursor or "{}").items()
-    }
+    states, owed = _feed_cursor(context.cursor)
     # Validators the last run stored, for feeds this sensor has not looked at yet.
     missing = any(name not in states for name, _ in feeds)
     stored = (watch.peek(warehouse.location, http_state.load_validators) or {}) if missing else {}
@@ -118,18 +125,68 @@ def feed_sensor(
     names = {name for name, _ in feeds}
     kept = {n: s for n, s in states.items() if n in names}
     kept |= {c.name: c.state for c in checks if c.state is not None}
-    cursor = json.dumps({n: s.to_json() for n, s in sorted(kept.items())})
-    changed = [c for c in checks if c.changed]
+    changed = {c.name for c in checks if c.changed} | (owed & names)
     if not changed:
-        return dg.SensorResult(skip_reason=f"{len(feeds)} feeds unchanged", cursor=cursor)
-    today = datetime.now(tz=UTC).date()
-    versions = [f"{c.name}:{json.dumps(c.state.to_json(), sort_keys=True)}" for c in changed]
-    run_key = f"feeds:{today.isoformat()}:{watch.digest(versions)}"
-    context.log.info(f"changed feeds: {', '.join(c.name for c in changed)}")
-    return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=run_key, partition_key=today.isoformat())],
-        cursor=cursor,
+        return dg.SensorResult(
+            skip_reason=f"{len(feeds)} feeds unchanged", cursor=_feed_cursor_json(kept, set())
+        )
+    today = datetime.now(tz=UTC).date().isoformat()
+    step = realtime.plan(changed, _waiting_sources(context.instance, today))
+    cursor = _feed_cursor_json(kept, set(step.owed))
+    if not step.request:
+        return dg.SensorResult(
+            skip_reason=f"changed feeds wait for the queued run: {len(step.covered)} read by "
+            f"it, {len(step.owed)} owed until it starts",
+            cursor=cursor,
+        )
+    versions = [f"{n}:{json.dumps(kept[n].to_json(), sort_keys=True)}" for n in step.request]
+    run_key = f"feeds:{today}:{watch.digest(versions)}"
+    context.log.info(
+        f"changed feeds: {', '.join(step.request)}"
+        + (f" ({', '.join(step.covered)} read by the queued run)" if step.covered else "")
     )
+    tags = {realtime.SOURCES_TAG: realtime.sources_tag(step.request), PRIORITY_TAG: "1"}
+    request = dg.RunRequest(run_key=run_key, partition_key=today, tags=tags)
+    return dg.SensorResult(run_requests=[request], cursor=cursor)
+
+
+def _feed_cursor(cursor: str | None) -> tuple[dict[str, watch.FeedState], set[str]]:
+    """The feed states last seen and the changed feeds still owed a run."""
+    value = json.loads(cursor or "{}")
+    if not isinstance(value.get("feeds"), dict):  # the cursor before owed feeds: states only
+        value = {"feeds": value, "owed": []}
+    states = {name: watch.FeedState.from_json(v) for name, v in value["feeds"].items()}
+    return states, set(value.get("owed", []))
+
+
+def _feed_cursor_json(states: dict[str, watch.FeedState], owed: set[str]) -> str:
+    feeds = {name: state.to_json() for name, state in sorted(states.items())}
+    return json.dumps({"feeds": feeds, "owed": sorted(owed)})
+
+
+# Runs whose raw_articles has not fetched yet: a STARTING run's worker is still loading.
+_WAITING = [
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.STARTING,
+]
+
+
+def _waiting_sources(instance: dg.DagsterInstance, day: str) -> list[frozenset[str] | None]:
+    """The sources each run of `day` that has not started yet will read (None: all)."""
+    waiting = []
+    for run in instance.get_runs(
+        filters=dg.RunsFilter(statuses=_WAITING, tags={PARTITION_TAG: day})
+    ):
+        if run.job_name not in _INGESTING_JOBS:
+            continue
+        if run.asset_selection is not None and _RAW_ARTICLES not in run.asset_selection:
+            continue
+        try:
+            waiting.append(realtime.sources_from_tag(run.tags.get(realtime.SOURCES_TAG)))
+        except realtime.SourcesTagError:
+            continue  # the run fails on its tag when it starts; it reads nothing
+    return waiting
 
 
 _ACTIVE = [

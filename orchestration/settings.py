@@ -16,6 +16,11 @@ INGEST_CRON_ENV = "TICKERPULSE_INGEST_CRON"
 MARTS_CRON_ENV = "TICKERPULSE_MARTS_CRON"
 WEBHOOK_FAILING_RUNS_ENV = "TICKERPULSE_ALERTS_CHECK_FAILING_RUNS"
 DEAD_RUN_INTERVAL_ENV = "TICKERPULSE_DEAD_RUN_SENSOR_INTERVAL_S"
+FEED_SENSOR_ENV = "TICKERPULSE_FEED_SENSOR"
+FEED_SENSOR_INTERVAL_ENV = "TICKERPULSE_FEED_SENSOR_INTERVAL_S"
+# Real-time alerts: a story waits at most this long for the feed sensor's look, and a
+# look costs one conditional GET per feed (a 304 when nothing changed).
+FEED_SENSOR_INTERVAL_S = 30
 
 
 def env_or(name: str, default: object = None) -> object:

@@ -53,6 +53,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TICKERPULSE_SOURCES", str(sources))
     monkeypatch.setenv("TICKERPULSE_ANALYZER", "offline")
     monkeypatch.setenv("TICKERPULSE_DROP_SENSOR", "off")
+    # On by default, it would launch runs of its own from the feed: this test counts runs.
+    monkeypatch.setenv("TICKERPULSE_FEED_SENSOR", "off")
     monkeypatch.setenv("TICKERPULSE_DEAD_RUN_SENSOR_INTERVAL_S", str(SENSOR_INTERVAL_S))
     # Longer than the test: the long run is healthy for as long as the file is held.
     monkeypatch.setenv("TICKERPULSE_DUCKDB_LOCK_WAIT_S", "600")

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
-from orchestration.news import http_state
+from orchestration.news import http_state, realtime
 from orchestration.news.fetch import Validators
+from orchestration.news.realtime import SOURCES_TAG
 from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.resources import NewsSourcesResource, WarehouseResource
 from orchestration.sensors import feed_sensor, file_drop_sensor
@@ -18,6 +20,7 @@ from tests.conftest import FIXTURES, make_pipeline
 from testservers.feed_server import FeedServer
 
 SMALL_RSS = (FIXTURES / "small.rss").read_bytes()
+SECOND_DESK = (FIXTURES / "second_desk.rss").read_bytes()
 TODAY = datetime.now(tz=UTC).date().isoformat()
 
 
@@ -195,3 +198,133 @@ def test_the_first_look_uses_what_the_last_run_stored(tmp_path: Path, feed_serve
 
     assert result.run_requests == []  # the run already has this version: a 304
     assert feed_server.requests_to("/wire.rss")[0].headers["if-none-match"] == '"v1"'
+
+
+# -- real-time: only the changed feeds, one waiting run at a time -----------------------------
+
+
+def _two_feeds(tmp_path: Path, feed_server: FeedServer) -> Path:
+    feed_server.conditional("/wire.rss", SMALL_RSS, etag='"w1"')
+    feed_server.conditional("/desk.rss", SECOND_DESK, etag='"d1"')
+    entries = [
+        {"name": name, "kind": "feed", "location": feed_server.url(f"/{name}.rss")}
+        for name in ("wire", "desk")
+    ]
+    return _sources(tmp_path, entries)
+
+
+def _queue(pipeline_defs: dg.Definitions, instance: dg.DagsterInstance, tags: dict[str, str]):
+    """A run of ingest_job not started yet (a queued one needs a code location to launch)."""
+    return instance.create_run_for_job(
+        pipeline_defs.resolve_job_def("ingest_job"),
+        status=dg.DagsterRunStatus.NOT_STARTED,
+        tags={"dagster/partition": TODAY, **tags},
+    )
+
+
+def test_unchanged_feeds_cost_one_304_each_and_a_changed_one_asks_a_run_for_itself_alone(
+    tmp_path: Path, feed_server: FeedServer
+):
+    sources = _two_feeds(tmp_path, feed_server)
+    pipeline = make_pipeline(tmp_path, sources)
+    resources = _resources(tmp_path, sources)
+
+    first = _evaluate(feed_sensor, pipeline.instance, resources, None)
+    quiet = [_evaluate(feed_sensor, pipeline.instance, resources, first.cursor)]
+    quiet.append(_evaluate(feed_sensor, pipeline.instance, resources, quiet[-1].cursor))
+    assert [len(r.run_requests) for r in (first, *quiet)] == [1, 0, 0]
+    assert json.loads(first.run_requests[0].tags[SOURCES_TAG]) == ["desk", "wire"]
+    statuses = [r.headers.get("if-none-match") for r in feed_server.requests_to("/desk.rss")]
+    assert statuses == [None, '"d1"', '"d1"']  # both quiet ticks: conditional GETs only
+
+    feed_server.conditional(
+        "/desk.rss", SECOND_DESK.replace(b"Second test desk", b"Second desk"), etag='"d2"'
+    )
+    changed = _evaluate(feed_sensor, pipeline.instance, resources, quiet[-1].cursor)
+    (request,) = changed.run_requests
+    assert request.partition_key == TODAY
+    assert json.loads(request.tags[SOURCES_TAG]) == ["desk"]
+    assert request.tags["dagster/priority"] == "1"
+
+    # The run that request launches reads the desk feed alone: the wire is not asked.
+    pipeline.load_reference()
+    wire_before = len(feed_server.requests_to("/wire.rss"))
+    result = pipeline.defs.resolve_job_def("ingest_job").execute_in_process(
+        instance=pipeline.instance, partition_key=TODAY, tags=request.tags
+    )
+    assert result.success
+    assert len(feed_server.requests_to("/wire.rss")) == wire_before
+    assert feed_server.requests_to("/desk.rss")[-1].headers.get("if-none-match") is None
+    assert {s for (s,) in pipeline.query("select source from raw.ingestion_log")} == {"desk"}
+
+
+def test_a_burst_of_changes_folds_into_the_queued_run_and_what_it_misses_follows_once(
+    tmp_path: Path, feed_server: FeedServer
+):
+    sources = _two_feeds(tmp_path, feed_server)
+    pipeline = make_pipeline(tmp_path, sources)
+    instance, resources = pipeline.instance, _resources(tmp_path, sources)
+    settled = _evaluate(feed_sensor, instance, resources, None)
+    waiting = _queue(pipeline.defs, instance, {SOURCES_TAG: '["wire"]'})
+
+    # The wire changes again while its run waits: that run will read it, nothing new asked.
+    feed_server.conditional("/wire.rss", SMALL_RSS.replace(b"surge", b"soar"), etag='"w2"')
+    folded = _evaluate(feed_sensor, instance, resources, settled.cursor)
+    assert folded.run_requests == []
+    assert "1 read by it, 0 owed" in folded.skip_reason.skip_message
+
+    # The desk changes too: no second run joins the queue; the desk is owed, not forgotten.
+    feed_server.conditional(
+        "/desk.rss", SECOND_DESK.replace(b"Second test desk", b"Second desk"), etag='"d2"'
+    )
+    owed = _evaluate(feed_sensor, instance, resources, folded.cursor)
+    assert owed.run_requests == []
+    assert "0 read by it, 1 owed" in owed.skip_reason.skip_message
+
+    # Once the waiting run has started, the owed desk gets its run without a new change,
+    # and its next look is still a conditional GET (no full download per tick while owed).
+    instance.report_run_canceled(waiting)
+    (request,) = _evaluate(feed_sensor, instance, resources, owed.cursor).run_requests
+    assert json.loads(request.tags[SOURCES_TAG]) == ["desk"]
+    assert feed_server.requests_to("/desk.rss")[-1].headers.get("if-none-match") == '"d2"'
+
+
+def test_a_queued_run_of_every_source_covers_every_changed_feed(
+    tmp_path: Path, feed_server: FeedServer
+):
+    sources = _two_feeds(tmp_path, feed_server)
+    pipeline = make_pipeline(tmp_path, sources)
+    instance, resources = pipeline.instance, _resources(tmp_path, sources)
+    _queue(pipeline.defs, instance, {})  # the 15-minute schedule's run, say
+
+    result = _evaluate(feed_sensor, instance, resources, None)
+
+    assert result.run_requests == []
+    assert "2 read by it, 0 owed" in result.skip_reason.skip_message
+
+
+def test_a_run_with_a_malformed_sources_tag_fails_with_the_tag_named(tmp_path: Path):
+    pipeline = make_pipeline(tmp_path, _sources(tmp_path, []))
+    result = pipeline.defs.resolve_job_def("ingest_job").execute_in_process(
+        instance=pipeline.instance,
+        partition_key=TODAY,
+        tags={SOURCES_TAG: "wire,desk"},
+        asset_selection=[dg.AssetKey("raw_articles")],
+        raise_on_error=False,
+    )
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert f"run tag {SOURCES_TAG} must be a JSON list" in str(failure.step_failure_data.error)
+
+
+@pytest.mark.parametrize(
+    ("changed", "waiting", "expected"),
+    [
+        ({"a", "b"}, [], realtime.Plan(["a", "b"], [], [])),
+        ({"a", "b"}, [frozenset({"a"})], realtime.Plan([], ["a"], ["b"])),
+        ({"a", "b"}, [None], realtime.Plan([], ["a", "b"], [])),
+        ({"a"}, [frozenset({"b"}), frozenset({"a"})], realtime.Plan([], ["a"], [])),
+    ],
+)
+def test_changed_feeds_are_asked_for_only_when_no_run_waits(changed, waiting, expected):
+    assert realtime.plan(changed, waiting) == expected

@@ -16,6 +16,7 @@ import pytest
 from orchestration.cli import materialize_range
 from orchestration.resources import ServingResource
 from orchestration.serving.catalog import CATALOG, prune, publish
+from orchestration.warehouse.connection import connect
 from tests.conftest import FIXTURES, STORYLINE, make_pipeline, write_sources
 
 READER = Path(__file__).with_name("bi_reader.py")
@@ -44,6 +45,31 @@ def test_a_connection_keeps_reading_the_version_it_opened(tmp_path: Path):
     assert second.tables == {"marts.numbers": 5}
     assert (serving / "current").resolve() == second.directory.resolve()
     assert (serving / "current" / "marts.numbers.parquet").exists()
+
+
+def test_the_alerts_schema_is_published_next_to_the_marts(tmp_path: Path):
+    warehouse = _warehouse(tmp_path / "w.duckdb", 2)
+    with connect(warehouse) as con:  # the warehouse's own tables, alerts.* among them
+        con.execute(
+            "insert into alerts.alerts values ('a1', 'demo', 'article_negative', 'BA', "
+            "'2026-11-16', '2026-11-16 08:12', 'down', -0.93, 'Boeing halts a line', "
+            "[{'article_id': 'x', 'title': 't', 'url': 'https://news.example.com/x', "
+            "'published_at': '2026-11-16 08:12', 'sentiment_score': -0.93, "
+            "'relevance_score': 1.0}], 'run', now())"
+        )
+        con.execute(
+            "insert into alerts.deliveries values ('a1', 'team', 'sent', 1, 200, null, 'run', "
+            "now())"
+        )
+
+    published = publish(warehouse, tmp_path / "serving")
+
+    assert published.tables["alerts.alerts"] == published.tables["alerts.deliveries"] == 1
+    with duckdb.connect(str(tmp_path / "serving" / CATALOG), read_only=True) as bi:
+        assert bi.execute(
+            "select ticker, articles[1].url from alerts.alerts join alerts.deliveries "
+            "using (alert_id) where status = 'sent'"
+        ).fetchall() == [("BA", "https://news.example.com/x")]
 
 
 def test_old_versions_are_pruned_only_after_the_grace_period(tmp_path: Path):

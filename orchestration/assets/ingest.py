@@ -10,6 +10,7 @@ from orchestration import pools
 from orchestration.news import http_state
 from orchestration.news.articles import Article
 from orchestration.news.fulltext import FullTextStats
+from orchestration.news.realtime import SOURCES_TAG, SourcesTagError, sources_from_tag
 from orchestration.news.sources import SourceOutcome
 from orchestration.partitions import daily_partitions
 from orchestration.pools import writer_pool
@@ -32,10 +33,11 @@ def raw_articles(
     news_sources: NewsSourcesResource,
 ) -> dg.MaterializeResult:
     days = [date.fromisoformat(key) for key in context.partition_keys]
+    only = _only_sources(context)
     with warehouse.connect() as con:
         cache = http_state.load_cache(con)
     # No connection is held while fetching: the DuckDB file stays free for other processes.
-    articles, outcomes = news_sources.collect(window=(days[0], days[-1]), cache=cache)
+    articles, outcomes = news_sources.collect(window=(days[0], days[-1]), cache=cache, only=only)
     by_day = {day: [a for a in articles if a.published_date == day.isoformat()] for day in days}
     landing = [a for todays in by_day.values() for a in todays]
     pages: dict[str, FullTextStats] = {}
@@ -62,6 +64,17 @@ def raw_articles(
     )
     metadata = _metadata(articles, landing, outcomes, landed, in_window, new, pages)
     return dg.MaterializeResult(metadata=metadata)
+
+
+def _only_sources(context: dg.AssetExecutionContext) -> frozenset[str] | None:
+    """The sources a feed sensor's run is limited to (the feeds that changed); None: all."""
+    try:
+        only = sources_from_tag(context.run.tags.get(SOURCES_TAG))
+    except SourcesTagError as exc:
+        raise dg.Failure(str(exc)) from exc
+    if only is not None:
+        context.log.info(f"reading only the sources {', '.join(sorted(only))} (run tag)")
+    return only
 
 
 def _metadata(

@@ -17,18 +17,21 @@ MART_KEYS = sorted(
     (key for key in (*dbt_daily_models.keys, *dbt_reference_models.keys) if key.path[0] == "marts"),
     key=lambda key: key.to_user_string(),
 )
+# The alerts schema is published too: after the day's shock alerts, in a run that has them.
+ALERT_KEYS = [dg.AssetKey("article_alerts"), dg.AssetKey("shock_alerts")]
 
 
 @dg.asset(
     partitions_def=daily_partitions,
     pool=writer_pool(pools.SERVING),
     backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=MART_KEYS,
+    deps=[*MART_KEYS, *ALERT_KEYS],
     group_name="serving",
     kinds={"duckdb", "parquet"},
     description=(
-        "Every mart copied to an immutable Parquet version and switched live atomically; "
-        "BI tools read serving/tickerpulse.duckdb and never lock the warehouse."
+        "Every mart and alerts table copied to an immutable Parquet version and switched "
+        "live atomically; BI tools read serving/tickerpulse.duckdb and never lock the "
+        "warehouse."
     ),
 )
 def served_marts(

@@ -1,4 +1,4 @@
-"""Publishing the marts for BI tools: immutable versions behind an atomic switch.
+"""Publishing the marts and alerts for BI tools: immutable versions behind an atomic switch.
 
 DuckDB lets one process write a database file and no other process open it meanwhile,
 so BI tools never open the warehouse. After each successful build the marts are copied
@@ -36,7 +36,8 @@ from orchestration.warehouse.connection import connect
 from orchestration.warehouse.location import LAKE_ALIAS, LAKE_PREFIX, WarehouseLocation
 
 CATALOG = "tickerpulse.duckdb"
-SERVED_SCHEMAS = ("marts",)
+# The marts, and the alerts (alerts.alerts, alerts.deliveries: no webhook URL is stored).
+SERVED_SCHEMAS = ("marts", "alerts")
 # A retired version stays this long for connections opened while it was current.
 GRACE_S = 3600.0
 VERSION_FORMAT = "%Y%m%dT%H%M%S%fZ"
