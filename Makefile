@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-slow test-real-model dev lint lock clean
+.PHONY: demo test test-slow test-cluster test-real-model dev lint lock clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit("TickerPulse needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -21,6 +21,13 @@ test: $(VENV)/.installed  ## run the test suite on every core (pytest-xdist)
 
 test-slow: $(VENV)/.installed  ## the tests a real dagster-daemon drives (UI backfill, dead runs)
 	$(BIN)/python -m pytest -m slow
+
+# Postgres, Redis, SeaweedFS, a code server, two celery workers and dagster-daemon on
+# 127.0.0.1 (scripts/cluster/up.sh), the demo through them, then everything stopped; the
+# servers' logs stay in data/cluster/logs. Set TICKERPULSE_WAREHOUSE for the lake mode.
+test-cluster: $(VENV)/.installed  ## the demo on a production stack: Postgres, celery, daemon
+	bash scripts/cluster/run.sh $(CURDIR)/$(BIN)/python -m pytest -n 0 -m cluster \
+	  tests/test_deploy_cluster.py
 
 test-real-model: $(VENV)/.installed  ## a real LLM (llama.cpp server) through the pipeline; first build ~8 min
 	TICKERPULSE_LLAMA_VENV=.venv-llama PYTHON=$(PYTHON) bash scripts/real_model.sh
