@@ -24,10 +24,11 @@ test-slow: $(VENV)/.installed  ## the tests a real dagster-daemon drives (UI bac
 
 # Postgres, Redis, SeaweedFS, a code server, two celery workers and dagster-daemon on
 # 127.0.0.1 (scripts/cluster/up.sh), the demo through them, then everything stopped; the
-# servers' logs stay in data/cluster/logs. Set TICKERPULSE_WAREHOUSE for the lake mode.
+# servers' logs stay in data/cluster/logs. CLUSTER_WAREHOUSE=ducklake for the lake mode.
+CLUSTER_WAREHOUSE ?= file
 test-cluster: $(VENV)/.installed  ## the demo on a production stack: Postgres, celery, daemon
-	bash scripts/cluster/run.sh $(CURDIR)/$(BIN)/python -m pytest -n 0 -m cluster \
-	  tests/test_deploy_cluster.py
+	CLUSTER_WAREHOUSE=$(CLUSTER_WAREHOUSE) bash scripts/cluster/run.sh \
+	  $(CURDIR)/$(BIN)/python -m pytest -n 0 -m cluster tests/test_deploy_cluster.py
 
 test-real-model: $(VENV)/.installed  ## a real LLM (llama.cpp server) through the pipeline; first build ~8 min
 	TICKERPULSE_LLAMA_VENV=.venv-llama PYTHON=$(PYTHON) bash scripts/real_model.sh

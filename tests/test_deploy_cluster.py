@@ -226,6 +226,7 @@ def test_the_demo_through_daemon_queue_and_celery_equals_the_file_mode_demo(
     ):
         cluster_marts = _snapshot(con)
     assert cluster_marts.keys() == file_mode_marts.keys()
-    for table, rows in file_mode_marts.items():
-        assert rows, f"marts.{table} is empty in the file-mode demo"
-        assert cluster_marts[table] == rows, f"marts.{table} differs from the file-mode demo"
+    differing = [t for t, rows in file_mode_marts.items() if cluster_marts[t] != rows]
+    assert not differing, f"these marts differ from the file-mode demo: {differing}"
+    for table in ("fct_article_sentiment", "fct_ticker_mentions", "fct_ticker_sentiment_daily"):
+        assert file_mode_marts[table], f"marts.{table} is empty: the comparison proves nothing"

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/../.."
 DIR=${TICKERPULSE_CLUSTER_DIR:-$PWD/data/cluster}
 trap 'bash scripts/cluster/down.sh' EXIT
 bash scripts/cluster/up.sh
+# The command sees the cluster's warehouse mode, not one the caller's shell had.
+unset TICKERPULSE_WAREHOUSE TICKERPULSE_WAREHOUSE_DATA_PATH
 set -a
 # shellcheck disable=SC1091
 . "$DIR/cluster.env"

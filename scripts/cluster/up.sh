@@ -4,6 +4,8 @@
 #   SeaweedFS (an S3 gateway with a bucket), a code server, celery workers, dagster-daemon.
 # Everything lives in $TICKERPULSE_CLUSTER_DIR (default data/cluster): data, logs, pid files
 # and cluster.env, the environment every process got (source it to talk to the stack).
+# CLUSTER_WAREHOUSE=file (default) keeps the warehouse in a DuckDB file there;
+# CLUSTER_WAREHOUSE=ducklake makes it a DuckLake: this Postgres as catalog, SeaweedFS as data.
 # scripts/cluster/down.sh stops it all; scripts/cluster/run.sh wraps a command in both.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,6 +13,7 @@ ROOT=$PWD
 VENV=${VENV:-$ROOT/.venv}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 CELERY_WORKERS=${TICKERPULSE_CLUSTER_WORKERS:-2}
+WAREHOUSE_MODE=${CLUSTER_WAREHOUSE:-file}
 DIR=${TICKERPULSE_CLUSTER_DIR:-$ROOT/data/cluster}
 
 log() { printf '%s cluster: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
@@ -35,6 +38,7 @@ start_bg() {  # start_bg <name> <command...>: own process group, so down.sh stop
 [ -e "$DIR/pids" ] && [ -n "$(ls -A "$DIR/pids" 2>/dev/null)" ] && \
   fail "$DIR already runs a cluster: scripts/cluster/down.sh first"
 [ -x "$PG_BIN/initdb" ] || fail "PostgreSQL binaries not found in $PG_BIN (set PG_BIN)"
+case $WAREHOUSE_MODE in file | ducklake) ;; *) fail "CLUSTER_WAREHOUSE is file or ducklake" ;; esac
 rm -rf "$DIR"
 mkdir -p "$DIR"/{logs,pids,dagster_home,weed,redis}
 started=$SECONDS
@@ -76,9 +80,8 @@ TICKERPULSE_CELERY_BROKER=redis://127.0.0.1:$REDIS_PORT/0
 TICKERPULSE_CELERY_BACKEND=redis://127.0.0.1:$REDIS_PORT/1
 TICKERPULSE_CODE_SERVER_PORT=$GRPC_PORT
 TICKERPULSE_WORKSPACE=$DIR/workspace.yaml
-TICKERPULSE_DUCKDB_PATH=${TICKERPULSE_DUCKDB_PATH:-$DIR/warehouse.duckdb}
-TICKERPULSE_SERVING_DIR=${TICKERPULSE_SERVING_DIR:-$DIR/serving}
-TICKERPULSE_DUCKLAKE_CATALOG='ducklake:postgres:dbname=ducklake host=127.0.0.1 port=$PG_PORT user=tickerpulse' 
+TICKERPULSE_DUCKDB_PATH=$DIR/warehouse.duckdb
+TICKERPULSE_SERVING_DIR=$DIR/serving
 TICKERPULSE_S3_BUCKET=tickerpulse
 TICKERPULSE_S3_ENDPOINT=127.0.0.1:$WEED_S3
 TICKERPULSE_S3_USE_SSL=false
@@ -87,12 +90,15 @@ AWS_ACCESS_KEY_ID=$S3_KEY
 AWS_SECRET_ACCESS_KEY=$S3_SECRET
 AWS_REGION=us-east-1
 ENV
-# The warehouse mode is the caller's: unset or a path is the DuckDB file, ducklake:... the
-# lake; the values above (catalog, bucket) are there to build a lake setting from.
-for name in TICKERPULSE_WAREHOUSE TICKERPULSE_WAREHOUSE_DATA_PATH; do
-  [ -n "${!name:-}" ] && printf '%s=%q\n' "$name" "${!name}" >>"$DIR/cluster.env"
-done
+if [ "$WAREHOUSE_MODE" = ducklake ]; then
+  cat >>"$DIR/cluster.env" <<ENV
+TICKERPULSE_WAREHOUSE='ducklake:postgres:dbname=ducklake host=127.0.0.1 port=$PG_PORT user=tickerpulse'
+TICKERPULSE_WAREHOUSE_DATA_PATH=s3://tickerpulse/lake/
+ENV
+fi
 umask 022
+# The mode is CLUSTER_WAREHOUSE's alone, whatever the caller's shell has.
+unset TICKERPULSE_WAREHOUSE TICKERPULSE_WAREHOUSE_DATA_PATH
 set -a
 # shellcheck disable=SC1091
 . "$DIR/cluster.env"
