@@ -24,7 +24,10 @@ wait_for() {  # wait_for <seconds> <what> <command...>
   local deadline=$((SECONDS + $1)) what=$2
   shift 2
   until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || fail "$what did not come up; see $DIR/logs"
+    if [ $SECONDS -ge $deadline ]; then
+      "$@" >&2 || true  # once more, with its error shown
+      fail "$what did not come up; see $DIR/logs"
+    fi
     sleep 0.5
   done
 }
@@ -147,6 +150,13 @@ start_bg seaweedfs weed server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$DIR/weed"
   -s3.port.iceberg=0 -s3.port.lance=0 -volume.max=100 -master.volumeSizeLimitMB=64
 
 # --- the code location, the daemon, the workers ---------------------------------------------
+# The instance's tables and the warehouse pool's limit, once, before any Dagster process
+# starts: processes meeting an empty database at the same time race to create the schema.
+log "dagster instance in Postgres"
+"$VENV/bin/python" -c 'import dagster as dg
+from orchestration.instance import ensure_warehouse_pool
+with dg.DagsterInstance.get() as instance:
+    ensure_warehouse_pool(instance)'
 log "code server on 127.0.0.1:$GRPC_PORT"
 start_bg code_server dagster code-server start -h 127.0.0.1 -p "$GRPC_PORT" \
   -f deploy/code_location.py -d "$ROOT" --location-name tickerpulse
@@ -159,11 +169,11 @@ done
 wait_for 60 "the SeaweedFS filer" curl -sf "http://127.0.0.1:$WEED_FILER/"
 wait_for 60 "the S3 bucket" sh -c "echo 's3.bucket.create -name $TICKERPULSE_S3_BUCKET' | \
   weed shell -master=127.0.0.1:$WEED_MASTER -filer=127.0.0.1:$WEED_FILER"
-wait_for 60 "the S3 gateway" "$VENV/bin/python" scripts/cluster/s3_probe.py
+wait_for 60 "the S3 gateway (and the lake)" "$VENV/bin/python" scripts/cluster/storage_probe.py
 # The daemon keeps trying the code server until it answers.
 log "dagster-daemon (DAGSTER_HOME=$DAGSTER_HOME)"
 start_bg daemon dagster-daemon run -w "$TICKERPULSE_WORKSPACE"
 wait_for 240 "the code server" dagster api grpc-health-check -p "$GRPC_PORT" -h 127.0.0.1
-wait_for 60 "the celery workers" "$VENV/bin/python" scripts/cluster/celery_ready.py \
+wait_for 180 "the celery workers" "$VENV/bin/python" scripts/cluster/celery_ready.py \
   "$CELERY_WORKERS"
 log "up in $((SECONDS - started)) s; environment in $DIR/cluster.env"
