@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-slow test-real-model dev lint lock clean
+.PHONY: demo test test-slow test-cluster test-real-model dev lint lock clean
 
 # --compile-bytecode: every Dagster run, dbt call and sensor tick is a new process, and where
 # PYTHONDONTWRITEBYTECODE is set (CI shells, containers) each would compile its imports again:
@@ -24,6 +24,14 @@ test: $(VENV)/.installed  ## run the test suite on every core (pytest-xdist)
 
 test-slow: $(VENV)/.installed  ## the tests a real dagster-daemon drives (UI backfill, dead runs)
 	$(BIN)/python -m pytest -m slow
+
+# Postgres, Redis, SeaweedFS, a code server, two celery workers and dagster-daemon on
+# 127.0.0.1 (scripts/cluster/up.sh), the demo through them, then everything stopped; the
+# servers' logs stay in data/cluster/logs. CLUSTER_WAREHOUSE=ducklake for the lake mode.
+CLUSTER_WAREHOUSE ?= file
+test-cluster: $(VENV)/.installed  ## the demo on a production stack: Postgres, celery, daemon
+	CLUSTER_WAREHOUSE=$(CLUSTER_WAREHOUSE) bash scripts/cluster/run.sh \
+	  $(CURDIR)/$(BIN)/python -m pytest -n 0 -m cluster tests/test_deploy_cluster.py
 
 test-real-model: $(VENV)/.installed  ## a real LLM (llama.cpp server) through the pipeline; first build ~8 min
 	TICKERPULSE_LLAMA_VENV=.venv-llama PYTHON=$(PYTHON) bash scripts/real_model.sh
