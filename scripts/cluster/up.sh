@@ -92,6 +92,10 @@ TICKERPULSE_S3_URL_STYLE=path
 AWS_ACCESS_KEY_ID=$S3_KEY
 AWS_SECRET_ACCESS_KEY=$S3_SECRET
 AWS_REGION=us-east-1
+# The cluster test launches every run itself and compares the marts with the demo's; the
+# ingest sensors (on in production) would add runs of their own.
+TICKERPULSE_FEED_SENSOR=off
+TICKERPULSE_DROP_SENSOR=off
 ENV
 if [ "$WAREHOUSE_MODE" = ducklake ]; then
   cat >>"$DIR/cluster.env" <<ENV
