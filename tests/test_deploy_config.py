@@ -178,9 +178,12 @@ def test_the_celery_workers_read_the_same_broker_as_the_executor(
 
 
 @pytest.mark.parametrize("job_name", JOB_NAMES)
-def test_the_k8s_preset_is_valid_run_config_for_every_job(job_name: str) -> None:
+def test_the_k8s_preset_is_valid_run_config_for_every_job(
+    job_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKERPULSE_K8S_NAMESPACE", "tickerpulse")
     dagster_k8s = pytest.importorskip(
-        "dagster_k8s", reason="dagster-k8s is not installed (not in the deploy extra)"
+        "dagster_k8s", reason="dagster-k8s is not installed (the deploy extra has it)"
     )
     defs = code_location.with_executor(build_defs(), dagster_k8s.k8s_job_executor)
     assert dg.validate_run_config(defs.resolve_job_def(job_name), _yaml("dagster.k8s.yaml"))
