@@ -41,7 +41,9 @@ test-real-model: $(VENV)/.installed  ## a real LLM (llama.cpp server) through th
 dev: $(VENV)/.installed  ## open the Dagster UI on http://127.0.0.1:3000
 	@home=$${DAGSTER_HOME:-$(CURDIR)/.dagster}; \
 	  DAGSTER_HOME=$$home $(BIN)/python -m orchestration.instance && \
-	  DAGSTER_HOME=$$home $(BIN)/dagster dev -w workspace.yaml
+	  DAGSTER_HOME=$$home \
+	  DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=$${DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS:-true} \
+	  $(BIN)/dagster dev -w workspace.yaml
 
 # sqlfluff compiles every model with dbt: against an in-memory warehouse (no data file is
 # opened or created) and into its own target folder, so the manifest and partial-parse state

@@ -28,7 +28,7 @@ from dagster_graphql.client.query import LAUNCH_PARTITION_BACKFILL_MUTATION
 from dagster_graphql.test.utils import execute_dagster_graphql
 
 from orchestration.definitions import build_defs
-from orchestration.instance import ensure_warehouse_pool, prepare_home
+from orchestration.instance import RANGED_PLANNED_EVENTS_ENV, ensure_warehouse_pool, prepare_home
 from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.paths import PROJECT_ROOT
 from orchestration.resources import AnalyzerResource
@@ -117,7 +117,10 @@ def _drive(context: WorkspaceProcessContext, backfill_id: str, timeout_s: float 
 @pytest.fixture
 def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A temporary DAGSTER_HOME; the warehouse and served marts live beside it."""
-    # As `make dev` prepares it: our dagster.yaml (one-writer pool, run retries).
+    # As `make dev` prepares it: our dagster.yaml (one-writer pool, run retries) and ranged
+    # planned events. Set then deleted, so that monkeypatch removes what prepare_home sets.
+    monkeypatch.setenv(RANGED_PLANNED_EVENTS_ENV, "unset")
+    monkeypatch.delenv(RANGED_PLANNED_EVENTS_ENV)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     home = prepare_home()
     # Everything below reaches the code server and run processes through the environment,
@@ -125,6 +128,42 @@ def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TICKERPULSE_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv("TICKERPULSE_SERVING_DIR", str(tmp_path / "serving"))
     return home
+
+
+def _planned(instance: dg.DagsterInstance, run_id: str) -> list[dg.EventLogEntry]:
+    return instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+
+
+def test_a_run_over_a_year_plans_each_asset_once_with_the_whole_range(dagster_home: Path):
+    # What the backfill daemon (or the drop sensor, or the demo) does before a ranged run
+    # starts: create it, which writes the "materialization planned" events.
+    instance = dg.DagsterInstance.get()
+    job = build_defs().resolve_job_def("daily_news_job")
+    first, last = "2023-01-01", "2023-12-31"
+    run = instance.create_run_for_job(job, tags={RANGE_START: first, RANGE_END: last})
+
+    planned = _planned(instance, run.run_id)
+    assets = {e.dagster_event.asset_key for e in planned}
+    assert assets == set(_daily_keys())
+    # One event per asset, not one per asset and day (365 x as many).
+    assert len(planned) == len(assets)
+    for event in planned:
+        days = event.dagster_event.partitions_subset.get_partition_keys()
+        assert (len(days), days[0], days[-1]) == (365, first, last)
+
+
+def test_an_explicit_false_keeps_dagsters_per_day_planned_events(
+    dagster_home: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv(RANGED_PLANNED_EVENTS_ENV, "false")
+    prepare_home()
+    instance = dg.DagsterInstance.get()
+    job = build_defs().resolve_job_def("ingest_job")
+    run = instance.create_run_for_job(
+        job, tags={RANGE_START: "2023-01-01", RANGE_END: "2023-01-05"}
+    )
+    planned = _planned(instance, run.run_id)
+    assert len(planned) == 5 * len({e.dagster_event.asset_key for e in planned})
 
 
 @pytest.mark.slow
@@ -152,6 +191,8 @@ def test_a_ui_backfill_of_three_days_equals_the_days_run_one_by_one(
             assert run.status == dg.DagsterRunStatus.SUCCESS
             assert (run.tags[RANGE_START], run.tags[RANGE_END]) == (DAYS[0], DAYS[-1])
             assert run.asset_selection == set(_daily_keys())
+            # The run was planned with one ranged event per asset, not one per asset and day.
+            assert len(_planned(instance, run.run_id)) == len(_daily_keys())
             dbt_steps = [
                 e
                 for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START)

@@ -17,13 +17,12 @@ from orchestration.analysis.tickers import TickerReference
 from orchestration.analysis.tokens import tokenizer_name
 from orchestration.assets.ingest import raw_articles
 from orchestration.assets.reference import ticker_reference
+from orchestration.operations.progress import Progress
 from orchestration.partitions import daily_partitions
 from orchestration.pools import writer_pool
 from orchestration.resources import AnalyzerResource, WarehouseResource
 from orchestration.warehouse.analyses import articles_in, dead_letters, save_analyses
 from orchestration.warehouse.frames import aliases_from_frame, companies_from_frame
-
-_PROGRESS_EVERY = 100
 
 
 @dg.asset(
@@ -80,9 +79,11 @@ def article_analysis(
 
 
 def _progress(context: dg.AssetExecutionContext, total: int) -> Callable[[int], None]:
+    tracker = Progress(total)
+
     def progress(done: int) -> None:
-        if done % _PROGRESS_EVERY == 0:
-            context.log.info(f"analysed {done}/{total}")
+        if line := tracker.line(done):
+            context.log.info(line)
 
     return progress
 

@@ -12,6 +12,7 @@ from orchestration.news.articles import Article
 from orchestration.news.fulltext import FullTextStats
 from orchestration.news.realtime import SOURCES_TAG, SourcesTagError, sources_from_tag
 from orchestration.news.sources import SourceOutcome
+from orchestration.operations.progress import landed_summary, per_year
 from orchestration.partitions import daily_partitions
 from orchestration.pools import writer_pool
 from orchestration.resources import NewsSourcesResource, WarehouseResource
@@ -38,7 +39,7 @@ def raw_articles(
         cache = http_state.load_cache(con)
     # No connection is held while fetching: the DuckDB file stays free for other processes.
     articles, outcomes = news_sources.collect(window=(days[0], days[-1]), cache=cache, only=only)
-    by_day = {day: [a for a in articles if a.published_date == day.isoformat()] for day in days}
+    by_day = _by_day(articles, days)
     landing = [a for todays in by_day.values() for a in todays]
     pages: dict[str, FullTextStats] = {}
     if full_text := news_sources.full_text_sources():
@@ -47,6 +48,10 @@ def raw_articles(
         pages = news_sources.extract_full_text(landing, full_text, known)
         outcomes = [_with_pages(o, pages.get(o.source)) for o in outcomes]
     _log_outcomes(context, outcomes)
+    context.log.info(
+        f"read {len(articles)} articles; {len(landing)} were published in the run's "
+        f"{len(days)} days ({days[0]} .. {days[-1]}), landing them"
+    )
 
     with warehouse.connect() as con:
         in_window = Counter(source for a in landing for source in a.sources)
@@ -58,6 +63,8 @@ def raw_articles(
             )
         landed = land_run(con, by_day, outcomes, cache, context.run_id)
     failed = [o.source for o in outcomes if o.status == "error"]
+    if len(days) > 1:
+        context.log.info(landed_summary(landed))
     context.log.info(
         f"{sum(landed.values())} articles over {len(days)} days from "
         f"{len(outcomes) - len(failed)}/{len(outcomes)} sources"
@@ -77,6 +84,16 @@ def _only_sources(context: dg.AssetExecutionContext) -> frozenset[str] | None:
     return only
 
 
+def _by_day(articles: list[Article], days: list[date]) -> dict[date, list[Article]]:
+    """The articles of each day of the run, in the sources' order; one pass over them."""
+    by_day: dict[date, list[Article]] = {day: [] for day in days}
+    wanted = {day.isoformat(): day for day in days}
+    for article in articles:
+        if (day := wanted.get(article.published_date)) is not None:
+            by_day[day].append(article)
+    return by_day
+
+
 def _metadata(
     articles: list[Article],
     landing: list[Article],
@@ -91,6 +108,7 @@ def _metadata(
     return {
         "articles": sum(landed.values()),
         "articles_per_day": dg.MetadataValue.json(landed),
+        "articles_per_year": dg.MetadataValue.json(per_year(landed)),
         "articles_in_all_sources": len(articles),
         # Items the sources listed, and how many of them were copies of another item
         # (same canonical URL or content, or a near-duplicate story) folded into it.
