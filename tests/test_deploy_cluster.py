@@ -157,6 +157,12 @@ def _celery_workers(instance: dg.DagsterInstance, run_id: str) -> set[str]:
     return workers
 
 
+def _pool_nodes(instance: dg.DagsterInstance, run_id: str, pool: str) -> set[str]:
+    """The steps of a run's job whose op is in `pool` (every one runs in these jobs)."""
+    job = build_defs().resolve_job_def(instance.get_run_by_id(run_id).job_name)
+    return {n.name for n in job.graph.nodes if n.definition.pool == pool}
+
+
 def _pool_steps(
     instance: dg.DagsterInstance, run_ids: list[str], pool: str
 ) -> Iterator[tuple[float, float, str]]:
@@ -165,8 +171,7 @@ def _pool_steps(
     for run_id in run_ids:
         run = instance.get_run_by_id(run_id)
         if run.job_name not in jobs:
-            job = build_defs().resolve_job_def(run.job_name)
-            jobs[run.job_name] = {n.name for n in job.graph.nodes if n.definition.pool == pool}
+            jobs[run.job_name] = _pool_nodes(instance, run_id, pool)
         starts: dict[str, float] = {}
         ends: dict[str, float] = {}
         for record in instance.all_logs(run_id):
@@ -211,11 +216,18 @@ def test_the_demo_through_daemon_queue_and_celery_equals_the_file_mode_demo(
     run_ids = [reference, *halves, marts]
     for run_id in run_ids:
         assert _celery_workers(instance, run_id), f"run {run_id} ran no step on a celery worker"
-    if not os.environ.get("TICKERPULSE_WAREHOUSE", "").startswith("ducklake:"):
+    if os.environ.get("TICKERPULSE_WAREHOUSE", "").startswith("ducklake:"):
+        # The code location loaded in lake mode: both halves landed through the articles'
+        # own pool (limit 2), not through the file's single one.
+        landed = list(_pool_steps(instance, halves, "ducklake_raw_articles"))
+        assert len(landed) == 2, landed
+        assert not list(_pool_steps(instance, run_ids, WAREHOUSE_POOL))
+    else:
         # File mode: the duckdb_warehouse pool (limit 1, per step) let one process at a
         # time write the file, across runs and within one.
         steps = sorted(_pool_steps(instance, run_ids, WAREHOUSE_POOL))
-        assert len(steps) == 2 + 3 * 2 + 3, steps
+        expected = sum(len(_pool_nodes(instance, run_id, WAREHOUSE_POOL)) for run_id in run_ids)
+        assert len(steps) == expected, steps
         for (_, end, name), (start, _, next_name) in itertools.pairwise(steps):
             assert end <= start, f"{name} and {next_name} held the DuckDB file at once"
 

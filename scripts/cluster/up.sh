@@ -96,6 +96,9 @@ AWS_REGION=us-east-1
 # ingest sensors (on in production) would add runs of their own.
 TICKERPULSE_FEED_SENSOR=off
 TICKERPULSE_DROP_SENSOR=off
+# One "materialization planned" event per asset for a ranged run, not one per asset and day
+# (README, "Multi-year backfills"); the daemon and the webserver create the runs.
+DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=true
 ENV
 if [ "$WAREHOUSE_MODE" = ducklake ]; then
   cat >>"$DIR/cluster.env" <<ENV
