@@ -447,3 +447,14 @@ def test_rerunning_a_day_changes_nothing(fixture: Fixture, tmp_path: Path):
         "marts.fct_shock_event_study",
     ):
         assert before[table], table
+
+
+def test_the_readme_does_it_pay_query_runs_on_the_marts(fixture: Fixture):
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Does the sentiment pay?") :]
+    start = section.index("```sql") + len("```sql")
+    query = section[start : section.index("```", start)]
+    rows = _query(fixture.database, query.strip().rstrip(";"))
+    # March and April 2026, each with sessions, a mean IC and a spread.
+    assert [r[0].month for r in rows] == [3, 4]
+    assert all(r[1] > 5 and r[2] is not None and r[5] is not None for r in rows)

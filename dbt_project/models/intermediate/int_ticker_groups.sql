@@ -11,16 +11,36 @@ holdings as (
     select * from {{ ref('dim_portfolio_holdings') }}
 ),
 
-groups as (
-    select symbol as ticker, 'all' as group_type, 'all' as group_name from tickers
-    union all
-    select symbol, 'sector', coalesce(sector, 'Unclassified') from tickers
-    union all
-    select distinct ticker, 'portfolio', portfolio from holdings
+everyone as (
+    select
+        symbol as ticker,
+        'all' as group_type,
+        'all' as group_name
+    from tickers
+),
+
+sectors as (
+    select
+        symbol as ticker,
+        'sector' as group_type,
+        coalesce(sector, 'Unclassified') as group_name
+    from tickers
+),
+
+portfolios as (
+    select distinct
+        ticker,
+        'portfolio' as group_type,
+        portfolio as group_name
+    from holdings
 ),
 
 final as (
-    select * from groups
+    select * from everyone
+    union all
+    select * from sectors
+    union all
+    select * from portfolios
 )
 
 select * from final

@@ -1,7 +1,6 @@
 {#- A table rebuilt in full on every run: a few rows per session and cross-section, from the
     ticker-sessions (int_ticker_session_panel), and the rolling columns read the sessions
     before each row. -#}
-{%- set horizons = [1, 5, 20] -%}
 {%- set min_tickers = var('returns_min_tickers') | int -%}
 {%- set rolling_sessions = var('ic_rolling_sessions') | int %}
 
@@ -20,21 +19,40 @@ sessions as (
 ),
 
 -- One row per cross-section, session, horizon and ticker with a forward return there.
-observations as (
-    {%- for h in horizons %}
+cross_sections as (
     select
         groups.group_type,
         groups.group_name,
         panel.session_date,
-        {{ h }} as horizon,
         panel.ticker,
         panel.weighted_sentiment_score as sentiment,
-        panel.fwd_return_{{ h }}d as fwd_return
+        panel.fwd_return_1d,
+        panel.fwd_return_5d,
+        panel.fwd_return_20d
     from panel
     inner join groups on panel.ticker = groups.ticker
-    where panel.fwd_return_{{ h }}d is not null
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+),
+
+by_horizon as (
+    select
+        cross_sections.group_type,
+        cross_sections.group_name,
+        cross_sections.session_date,
+        horizons.horizon,
+        cross_sections.ticker,
+        cross_sections.sentiment,
+        case horizons.horizon
+            when 1 then cross_sections.fwd_return_1d
+            when 5 then cross_sections.fwd_return_5d
+            when 20 then cross_sections.fwd_return_20d
+        end as fwd_return
+    from cross_sections
+    cross join (values (1), (5), (20)) as horizons (horizon)
+),
+
+observations as (
+    select * from by_horizon
+    where fwd_return is not null
 ),
 
 ranked as (
@@ -68,7 +86,8 @@ correlations as (
         horizon,
         count(*) as ticker_count,
         case
-            when count(*) >= {{ min_tickers }}
+            when
+                count(*) >= {{ min_tickers }}
                 and count(distinct sentiment) > 1
                 and count(distinct fwd_return) > 1
                 then sum(sentiment_deviation * return_deviation) / sqrt(
@@ -85,11 +104,12 @@ by_session as (
         group_type,
         group_name,
         session_date,
-        {%- for h in horizons %}
-        coalesce(max(ticker_count) filter (where horizon = {{ h }}), 0) as ticker_count_{{ h }}d,
-        max(rank_ic) filter (where horizon = {{ h }}) as rank_ic_{{ h }}d
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+        coalesce(max(ticker_count) filter (where horizon = 1), 0) as ticker_count_1d,
+        max(rank_ic) filter (where horizon = 1) as rank_ic_1d,
+        coalesce(max(ticker_count) filter (where horizon = 5), 0) as ticker_count_5d,
+        max(rank_ic) filter (where horizon = 5) as rank_ic_5d,
+        coalesce(max(ticker_count) filter (where horizon = 20), 0) as ticker_count_20d,
+        max(rank_ic) filter (where horizon = 20) as rank_ic_20d
     from correlations
     group by group_type, group_name, session_date
 ),
@@ -119,10 +139,12 @@ final as (
         group_type,
         group_name,
         session_date,
-        {%- for h in horizons %}
-        cast(ticker_count_{{ h }}d as bigint) as ticker_count_{{ h }}d,
-        rank_ic_{{ h }}d,
-        {%- endfor %}
+        cast(ticker_count_1d as bigint) as ticker_count_1d,
+        rank_ic_1d,
+        cast(ticker_count_5d as bigint) as ticker_count_5d,
+        rank_ic_5d,
+        cast(ticker_count_20d as bigint) as ticker_count_20d,
+        rank_ic_20d,
         cast(rolling_ic_sessions as bigint) as rolling_ic_sessions,
         rolling_mean_ic_1d,
         -- t = mean / (sd / sqrt(k)) over the k sessions with an IC in the rolling window.
