@@ -82,7 +82,8 @@ def test_the_chart_draws_dots_and_a_line_within_the_plot_and_marks_zero(marts):
 
 
 def test_no_points_make_no_chart(marts):
-    assert returns_charts.value_chart_svg(returns_charts.rolling_ic_series(marts, FIRST)) is None
+    before = FIRST - timedelta(days=1)
+    assert returns_charts.value_chart_svg(returns_charts.rolling_ic_series(marts, before)) is None
     empty = returns_charts.Series("nothing", [], line=True)
     assert returns_charts.value_chart_svg([empty]) is None
 
