@@ -10,11 +10,14 @@
     '{{ value }}'
 {%- endmacro %}
 
-{#- The market calendar of raw.market_sessions the sessions come from, as a SQL literal. -#}
+{#- The market calendar of raw.market_sessions the sessions come from, as a SQL literal:
+    TICKERPULSE_MARKET_CALENDAR when set (the calendar the prices assets land), else the var
+    market_calendar. -#}
 {% macro market_calendar() -%}
-    {%- set value = var('market_calendar') | string | upper -%}
+    {%- set value = (env_var('TICKERPULSE_MARKET_CALENDAR', '') | trim) or var('market_calendar') -%}
+    {%- set value = value | string | upper -%}
     {%- if not modules.re.fullmatch('[A-Z0-9_]{1,16}', value) -%}
-        {{ exceptions.raise_compiler_error("var market_calendar must be a calendar code like XNYS, got " ~ value) }}
+        {{ exceptions.raise_compiler_error("market calendar (TICKERPULSE_MARKET_CALENDAR or var market_calendar) must be a calendar code like XNYS, got " ~ value) }}
     {%- endif -%}
     '{{ value }}'
 {%- endmacro %}
