@@ -1,6 +1,19 @@
-{#- A table rebuilt in full on every run: a few rows per session and cross-section, from the
-    ticker-sessions (int_ticker_session_panel), and the rolling columns read the sessions
-    before each row. -#}
+{#- Incremental by session. A run's prices change the forward returns of the 20 sessions
+    before them (under 35 days), its articles the sentiment of the sessions up to a week after
+    the window, and a changed IC the rolling columns of the 20 sessions after that: the run
+    rebuilds the window, 35 days before and 40 after, from the ticker-sessions of 75 days
+    before (the rolling window of the first rebuilt row) to 40 after. A change of portfolio
+    holdings reaches past rows with a full refresh. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['group_type', 'group_name', 'session_date'],
+        meta={'incremental_window': {
+            'date_column': 'session_date', 'days_before': 35, 'days_after': 40
+        }}
+    )
+}}
+
 {%- set min_tickers = var('returns_min_tickers') | int -%}
 {%- set rolling_sessions = var('ic_rolling_sessions') | int %}
 
@@ -8,6 +21,7 @@ with
 
 panel as (
     select * from {{ ref('int_ticker_session_panel') }}
+    where {{ in_incremental_window('session_date', days_before=75, days_after=40) }}
 ),
 
 groups as (
@@ -154,6 +168,7 @@ final as (
         end as rolling_ic_tstat_1d,
         rolling_positive_ic_sessions / nullif(rolling_ic_sessions, 0) as rolling_hit_rate_1d
     from rolling
+    where {{ in_incremental_window('session_date', days_before=35, days_after=40) }}
 )
 
 select * from final
