@@ -38,6 +38,18 @@ EXPECTED_ASSETS = {
     "marts/fct_portfolio_worst_news",
     "article_alerts",
     "shock_alerts",
+    # Does the sentiment pay: the return marts over prices and sessions (orchestration/prices).
+    "staging/stg_raw__prices",
+    "staging/stg_raw__market_sessions",
+    "intermediate/int_ticker_mentions_sessioned",
+    "intermediate/int_ticker_sentiment_sessions",
+    "intermediate/int_ticker_returns_sessions",
+    "intermediate/int_ticker_groups",
+    "intermediate/int_ticker_session_panel",
+    "marts/fct_ticker_returns_daily",
+    "marts/fct_sentiment_vs_returns_daily",
+    "marts/fct_sentiment_quintile_returns",
+    "marts/fct_shock_event_study",
 }
 
 

@@ -48,6 +48,10 @@ WINDOW = (START + timedelta(days=40), START + timedelta(days=41))
 AFTER_QUIET_DAYS = START + timedelta(days=64)
 MARTS_SCHEMAS = ("marts", "seeds")
 UNIT_TESTS = DBT_PROJECT_DIR / "models/marts/_marts_unit_tests.yml"
+# Prices and XNYS-like sessions (weekdays, closing 21:00 UTC) for the return marts, through
+# the days the re-run test adds news on and a week after.
+PRICED = (*BASE, SPARSE, "TSLA", "SPY")
+SESSION_DAYS = 75
 # Past the 2-hour warning of raw.articles (models/staging/_sources.yml), short of its 24-hour error.
 LANDED_HOURS_AGO = 3
 
@@ -142,6 +146,26 @@ def _land(
         append_rows(con, "raw.article_analysis", analyses_frame(analyses, day, version, "t"))
 
 
+def _land_prices(con: duckdb.DuckDBPyConnection) -> None:
+    """Weekday sessions and a deterministic zig-zag of prices for PRICED."""
+    weekdays = [d for d in map(_day, range(SESSION_DAYS)) if d.weekday() < 5]
+    con.executemany(
+        "insert into raw.market_sessions values ('XNYS', ?, ?, ?, false)",
+        [[d, datetime.combine(d, time(14, 30)), datetime.combine(d, time(21))] for d in weekdays],
+    )
+    rows = []
+    for k, ticker in enumerate(PRICED):
+        price = 50.0 + 10 * k
+        for i, day in enumerate(weekdays):
+            price *= 1 + 0.01 * ((i * 7 + k * 3) % 5 - 2)
+            rows.append([ticker, day, round(price, 4)])
+    con.executemany(
+        "insert into raw.prices (ticker, trade_date, close, adj_close, source, invented, "
+        "landed_at) values (?, ?, ?, ?, 'synthetic', true, now())",
+        [[t, d, p, p] for t, d, p in rows],
+    )
+
+
 def _dbt(database: Path, work: Path, *args: str) -> subprocess.Popen[str]:
     env = {
         **os.environ,
@@ -185,6 +209,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
     with connect(database) as con:
         append_rows(con, "raw.tickers", companies_frame(load_universe()[0]))
         _land(con, mentions)
+        _land_prices(con)
     _wait(_dbt(database, tmp / "full", "build"))
     # DuckDB lets one process open a file for writing: the docs build gets its own copy.
     shutil.copy(database, tmp / "docs.duckdb")
@@ -428,6 +453,7 @@ def test_the_dbt_unit_tests_run_in_the_build_and_pass(history: History):
     assert unit_tests == {
         "the_day_label_follows_the_alpha_vantage_edges": "pass",
         "a_shock_is_a_z_score_against_the_trailing_days": "pass",
+        "quintiles_share_ties_and_need_five_tickers": "pass",
     }
 
 

@@ -94,7 +94,9 @@
     left the window must go too). The model names the days in its config, once for this hook
     and for its tests (macros/tests/window_scope.sql):
         meta={'incremental_window': {'date_column': 'sentiment_date', 'days_after': 29}}
-    with 'with_moves': false for int_article_moves, which the moved days come from. -#}
+    with 'with_moves': false for int_article_moves, which the moved days come from, and
+    'days_before' for a mart whose rows look forward (forward returns): the days before the
+    window that it rebuilds too. -#}
 {% macro delete_incremental_window() -%}
     {%- if is_incremental() -%}
         {%- set window = (config.get('meta') or {}).get('incremental_window') -%}
@@ -106,7 +108,8 @@
         {%- endif -%}
         delete from {{ this }}
         where {{ in_incremental_window(
-            window.date_column, 0, window.get('days_after', 0), window.get('with_moves', true)
+            window.date_column, window.get('days_before', 0), window.get('days_after', 0),
+            window.get('with_moves', true)
         ) }}
     {%- endif -%}
 {%- endmacro %}

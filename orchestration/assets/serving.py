@@ -9,7 +9,7 @@ from orchestration.assets.dbt import dbt_daily_models, dbt_reference_models
 from orchestration.partitions import daily_partitions
 from orchestration.pools import writer_pool
 from orchestration.resources import ServingResource, WarehouseResource
-from orchestration.serving import highlights
+from orchestration.serving import highlights, returns_charts
 from orchestration.serving.catalog import CATALOG, publish
 from orchestration.warehouse.connection import connect
 
@@ -51,10 +51,13 @@ def served_marts(
 
 
 def _day_report(warehouse: WarehouseResource, day: date) -> dict[str, dg.MetadataValue]:
-    """Top movers of the window's last day and a 30-day chart of the busiest tickers."""
+    """Top movers of the window's last day, a 30-day chart of the busiest tickers, and
+    whether the sentiment pays: the rolling IC and the quintile spread up to the day."""
     with connect(warehouse.location, read_only=True) as con:
         movers = highlights.top_movers(con, day)
         series = highlights.sentiment_series(con, day, days=highlights.CHART_DAYS)
+        ic = returns_charts.rolling_ic_series(con, day)
+        spread = returns_charts.quintile_spread_series(con, day)
     # The chart starts at the first day with news, so a young warehouse is not squeezed.
     first = min(
         (d for points in series.values() for d, _ in points),
@@ -66,4 +69,24 @@ def _day_report(warehouse: WarehouseResource, day: date) -> dict[str, dg.Metadat
         "sentiment_chart": dg.MetadataValue.md(
             highlights.chart_markdown(highlights.sentiment_chart_svg(series, first, day), caption)
         ),
+        "rolling_ic_chart": dg.MetadataValue.md(
+            _returns_chart(
+                returns_charts.value_chart_svg(ic),
+                "Rank IC of session sentiment with next-session returns, all tickers, "
+                f"and its rolling mean, up to {day}",
+            )
+        ),
+        "quintile_spread_chart": dg.MetadataValue.md(
+            _returns_chart(
+                returns_charts.value_chart_svg(spread, percent=True),
+                "Cumulative next-session return of the most bullish sentiment quintile "
+                f"minus the most bearish, all tickers, up to {day}",
+            )
+        ),
     }
+
+
+def _returns_chart(svg: str | None, caption: str) -> str:
+    if svg is None:
+        return f"**{caption}**\n\nNo sessions with prices and enough tickers with news yet."
+    return highlights.chart_markdown(svg, caption)

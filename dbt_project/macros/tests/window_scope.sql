@@ -3,7 +3,8 @@
     dbt_project.yml gives every generic test `where: "incremental_window"`. A model that
     rebuilds by day declares its day in its config, which its pre-hook deletes by as well:
         meta={'incremental_window': {'date_column': 'sentiment_date', 'days_after': 29}}
-    (days_after, default 0: the days after the window it rebuilds too). Its tests then read,
+    (days_after, default 0: the days after the window it rebuilds too; days_before likewise
+    before it). Its tests then read,
     on a daily run, the days the run rebuilt (the window and the days articles left, as in
     macros/incremental_window.sql); rows outside them were tested by the run that wrote them.
     With 'key_column': 'article_id' their uniqueness tests read every row of the window's
@@ -19,7 +20,9 @@
     {%- set where = config.get('where', '') | trim -%}
     {%- if where == 'incremental_window' -%}
         {%- set window = tested_model_window() -%}
-        {%- set where = test_window_scope(window.date_column, window.days_after or 0) if window else '' -%}
+        {%- set where = test_window_scope(
+            window.date_column, window.days_after or 0, window.days_before or 0
+        ) if window else '' -%}
         {%- set test_name = (model.get('test_metadata') or {}).get('name') -%}
         {%- if window and window.key_column and where != 'true'
             and test_name in ('unique', 'unique_combination') -%}
@@ -43,7 +46,7 @@
 {%- endmacro %}
 
 {#- The rows a test checks: the predicate above, or `true` when the run rebuilt everything. -#}
-{% macro test_window_scope(date_column, days_after=0) -%}
+{% macro test_window_scope(date_column, days_after=0, days_before=0) -%}
     {%- if not execute or flags.FULL_REFRESH -%}
         {{ return('true') }}
     {%- endif -%}
@@ -63,5 +66,7 @@
     {%- if run_query(earlier_rows).rows | length == 0 -%}
         {{ return('true') }}
     {%- endif -%}
-    {{ return(window_ranges_predicate(date_column, window_moved_days(moves), 0, days_after)) }}
+    {{ return(window_ranges_predicate(
+        date_column, window_moved_days(moves), days_before, days_after
+    )) }}
 {%- endmacro %}
