@@ -210,10 +210,14 @@ def test_the_demo_through_daemon_queue_and_celery_equals_the_file_mode_demo(
         _launch(workspace, "ingest_job", {RANGE_START: DAYS[half], RANGE_END: DAYS[-1]}),
     ]
     assert _statuses(_wait(instance, halves)) == [("ingest_job", "SUCCESS")] * 2
+    # The demo's invented prices, which the return marts read (the demo lands them in its
+    # daily job; here they are a job of their own, as a price backfill would be).
+    prices = _launch(workspace, "prices_job", {RANGE_START: DAYS[0], RANGE_END: DAYS[-1]})
+    assert _statuses(_wait(instance, [prices])) == [("prices_job", "SUCCESS")]
     marts = _launch(workspace, "marts_job", {RANGE_START: DAYS[0], RANGE_END: DAYS[-1]})
     assert _statuses(_wait(instance, [marts])) == [("marts_job", "SUCCESS")]
 
-    run_ids = [reference, *halves, marts]
+    run_ids = [reference, *halves, prices, marts]
     for run_id in run_ids:
         assert _celery_workers(instance, run_id), f"run {run_id} ran no step on a celery worker"
     if os.environ.get("TICKERPULSE_WAREHOUSE", "").startswith("ducklake:"):
