@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 from orchestration.news import file_drop, polygon
 from orchestration.news.articles import Article
-from orchestration.news.config_keys import suggestion, unknown_keys
 from orchestration.news.dates import zone_named
 from orchestration.news.dedup import deduplicate
 from orchestration.news.drop_columns import column_map_problems
@@ -26,18 +24,16 @@ from orchestration.news.limits import DEFAULT_MAX_ARTICLE_CHARS, cap_article, tr
 from orchestration.news.normalize import redact_url
 from orchestration.news.pool import run_per_host
 from orchestration.news.reading import SourceRead, read_feed
+from orchestration.news.source_entries import EntryRules, common_value_problems, read_entries
 
-KINDS = frozenset({"feed", "polygon", "file_drop"})
 # Kinds whose complete read lists everything they have for the window (docs/sources.md).
 REPLACING_KINDS = frozenset({"polygon", "file_drop"})
-# Keys of a source entry that are not kind-specific options.
-_COMMON_KEYS = frozenset({"name", "kind", "location", "enabled"})
+# The keys each kind takes besides name, kind, location and enabled.
 _KIND_KEYS = {
     "feed": frozenset({"user_agent", "full_text"}),
     "polygon": frozenset({"api_key_env", "tickers", "requests_per_minute", "full_text"}),
     "file_drop": frozenset({"columns", "timezone"}),
 }
-_TOP_KEYS = frozenset({"sources"})
 
 
 class SourcesConfigError(Exception):
@@ -84,70 +80,25 @@ class CollectOptions:
 
 
 def load_sources(path: Path) -> list[Source]:
-    """Sources from a YAML file; relative file locations are relative to that file.
+    """Enabled sources from a YAML file; relative file locations are relative to that file.
 
-    Anything misspelt or out of range is an error naming it: a typo must never quietly
-    leave a source on, or read as no sources at all.
+    Anything misspelt or out of range is an error naming it (news/source_entries.py).
     """
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise SourcesConfigError(f"cannot read sources file {path}: {exc}") from exc
-    if not isinstance(config, dict):
-        raise SourcesConfigError(f"{path}: expected a mapping with a 'sources' list")
-    problems = unknown_keys(config, _TOP_KEYS)
-    if problems:
-        raise SourcesConfigError(f"{path}: {'; '.join(problems)}")
-    items = config.get("sources") or []
-    if not isinstance(items, list):
-        raise SourcesConfigError(f"{path}: 'sources' must be a list of sources")
-    entries = [_entry(path, index, item) for index, item in enumerate(items)]
-    names = [name for name, _ in entries]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise SourcesConfigError(
-            f"{path}: source names must be unique; repeated: {', '.join(repeated)}"
-        )
-    return [source for _, source in entries if source is not None]
-
-
-def _entry(path: Path, index: int, item: object) -> tuple[str, Source | None]:
-    """(name, the source or None when it is switched off), or a SourcesConfigError."""
-    if not isinstance(item, dict) or "name" not in item or "location" not in item:
-        raise SourcesConfigError(f"{path}: source #{index + 1} needs a name and a location")
-    name, kind, location = str(item["name"]), str(item.get("kind", "feed")), str(item["location"])
-    if kind not in KINDS:
-        raise SourcesConfigError(
-            f"{path}: source {name!r} has unknown kind {kind!r} ({suggestion(kind, KINDS)})"
-        )
-    problems = unknown_keys(item, _COMMON_KEYS | _KIND_KEYS[kind])
-    problems += _bad_values(item)
-    if problems:
-        raise SourcesConfigError(f"{path}: source {name!r}: {'; '.join(problems)}")
-    if item.get("enabled", True) is False:
-        return name, None
-    if "://" not in location:
-        location = str((path.parent / location).resolve())
-    options = {k: v for k, v in item.items() if k not in _COMMON_KEYS}
-    return name, Source(name, kind, location, options)
+    entries = read_entries(path, _RULES)
+    return [Source(e.name, e.kind, e.location, e.options) for e in entries]
 
 
 def _bad_values(item: dict[str, Any]) -> list[str]:
-    problems = []
-    if not isinstance(item.get("enabled", True), bool):
-        problems.append(f"enabled must be true or false, not {item['enabled']!r}")
-    if "requests_per_minute" in item:
-        rate = item["requests_per_minute"]
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
-            problems.append(f"requests_per_minute must be a positive number, not {rate!r}")
+    problems = common_value_problems(item, column_map_problems)
     if "timezone" in item:
         try:
             zone_named(item["timezone"])
         except ValueError as exc:
             problems.append(str(exc))
-    if "columns" in item:
-        problems += column_map_problems(item["columns"])
     return problems
+
+
+_RULES = EntryRules("sources file", _KIND_KEYS, "feed", _bad_values, SourcesConfigError)
 
 
 def full_text_sources(sources: list[Source], default: bool = False) -> set[str]:

@@ -15,26 +15,22 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
-from orchestration.news.config_keys import suggestion, unknown_keys
 from orchestration.news.fetch import NO_RETRY, RetryPolicy
 from orchestration.news.normalize import redact_url
+from orchestration.news.source_entries import EntryRules, common_value_problems, read_entries
 from orchestration.prices import file_drop, polygon_aggs, stooq
 from orchestration.prices.api import ApiContext, PriceRead
 from orchestration.prices.bars import Bar
 from orchestration.prices.columns import column_map_problems
 from orchestration.prices.invented import DEFAULT_SEED, Storyline, invented_bars
 
-KINDS = frozenset({"file_drop", "polygon", "stooq", "invented"})
-_COMMON_KEYS = frozenset({"name", "kind", "location", "enabled"})
 _KIND_KEYS = {
     "file_drop": frozenset({"columns"}),
     "polygon": frozenset({"api_key_env", "requests_per_minute"}),
     "stooq": frozenset({"api_key_env", "requests_per_minute", "market"}),
     "invented": frozenset({"seed"}),
 }
-_TOP_KEYS = frozenset({"sources"})
 
 
 class PriceSourcesError(Exception):
@@ -74,58 +70,17 @@ class ReadOptions:
 
 def load_price_sources(path: Path) -> list[PriceSource]:
     """Enabled sources from a YAML file; relative locations are relative to that file."""
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise PriceSourcesError(f"cannot read price sources file {path}: {exc}") from exc
-    if not isinstance(config, dict):
-        raise PriceSourcesError(f"{path}: expected a mapping with a 'sources' list")
-    problems = unknown_keys(config, _TOP_KEYS)
-    if problems:
-        raise PriceSourcesError(f"{path}: {'; '.join(problems)}")
-    items = config.get("sources") or []
-    if not isinstance(items, list):
-        raise PriceSourcesError(f"{path}: 'sources' must be a list of sources")
-    entries = [_entry(path, index, item) for index, item in enumerate(items)]
-    names = [name for name, _ in entries]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise PriceSourcesError(f"{path}: source names must be unique; repeated: {repeated}")
-    return [source for _, source in entries if source is not None]
-
-
-def _entry(path: Path, index: int, item: object) -> tuple[str, PriceSource | None]:
-    if not isinstance(item, dict) or "name" not in item or "location" not in item:
-        raise PriceSourcesError(f"{path}: source #{index + 1} needs a name and a location")
-    name, kind, location = str(item["name"]), str(item.get("kind", "")), str(item["location"])
-    if kind not in KINDS:
-        raise PriceSourcesError(
-            f"{path}: source {name!r} has unknown kind {kind!r} ({suggestion(kind, KINDS)})"
-        )
-    problems = unknown_keys(item, _COMMON_KEYS | _KIND_KEYS[kind]) + _bad_values(item)
-    if problems:
-        raise PriceSourcesError(f"{path}: source {name!r}: {'; '.join(problems)}")
-    if item.get("enabled", True) is False:
-        return name, None
-    if "://" not in location:
-        location = str((path.parent / location).resolve())
-    options = {k: v for k, v in item.items() if k not in _COMMON_KEYS}
-    return name, PriceSource(name, kind, location, options)
+    return [PriceSource(e.name, e.kind, e.location, e.options) for e in read_entries(path, _RULES)]
 
 
 def _bad_values(item: dict[str, Any]) -> list[str]:
-    problems = []
-    if not isinstance(item.get("enabled", True), bool):
-        problems.append(f"enabled must be true or false, not {item['enabled']!r}")
-    if "requests_per_minute" in item:
-        rate = item["requests_per_minute"]
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
-            problems.append(f"requests_per_minute must be a positive number, not {rate!r}")
+    problems = common_value_problems(item, column_map_problems)
     if "seed" in item and (isinstance(item["seed"], bool) or not isinstance(item["seed"], int)):
         problems.append(f"seed must be a whole number, not {item['seed']!r}")
-    if "columns" in item:
-        problems += column_map_problems(item["columns"])
     return problems
+
+
+_RULES = EntryRules("price sources file", _KIND_KEYS, "", _bad_values, PriceSourcesError)
 
 
 def key_names(sources: list[PriceSource]) -> set[str]:
