@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from orchestration.news.config_keys import suggestion
 
@@ -36,12 +36,20 @@ class ColumnError(ValueError):
 
 def column_map_problems(mapping: object) -> list[str]:
     """What is wrong with a source's `columns:` option (field -> the file's column name)."""
+    return mapping_problems(mapping, ALIASES, "{title: headline}")
+
+
+def mapping_problems(mapping: object, aliases: Mapping[str, object], example: str) -> list[str]:
+    """What is wrong with a `columns:` option for files whose fields are `aliases`' keys.
+
+    Shared by the news and price file drops (orchestration/prices/columns.py).
+    """
     if not isinstance(mapping, Mapping):
-        return ["columns must map field names to column names, e.g. {title: headline}"]
+        return [f"columns must map field names to column names, e.g. {example}"]
     problems = []
     for field, column in mapping.items():
-        if field not in ALIASES:
-            problems.append(f"columns: unknown field {field!r} ({suggestion(str(field), FIELDS)})")
+        if field not in aliases:
+            problems.append(f"columns: unknown field {field!r} ({suggestion(str(field), aliases)})")
         elif not isinstance(column, str) or not column:
             problems.append(f"columns.{field} must be a column name, not {column!r}")
     return problems
@@ -51,10 +59,26 @@ def resolve_columns(
     present: Sequence[str], mapping: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """field -> the file's column for every field found; a ColumnError when unusable."""
+    chosen = pick_columns(present, ALIASES, mapping, lambda column: column.strip().lower())
+    missing = [f for f in ("title", "published_at") if f not in chosen]
+    if "url" not in chosen and "id" not in chosen:
+        missing.append("url or id")
+    require_columns(missing, present)
+    return chosen
+
+
+def pick_columns(
+    present: Sequence[str],
+    aliases: Mapping[str, Sequence[str]],
+    mapping: Mapping[str, str] | None,
+    normal: Callable[[str], str],
+) -> dict[str, str]:
+    """field -> column: the mapping's choice, else the first alias that `normal` finds among
+    the columns not taken; a ColumnError when the mapping names a column the file lacks."""
     mapping = mapping or {}
-    by_lower = {column.strip().lower(): column for column in present}
+    by_normal = {normal(column): column for column in present}
     chosen: dict[str, str] = {}
-    for field, aliases in ALIASES.items():
+    for field, names in aliases.items():
         if field in mapping:
             if mapping[field] not in present:
                 raise ColumnError(
@@ -64,20 +88,20 @@ def resolve_columns(
             chosen[field] = mapping[field]
             continue
         taken = set(chosen.values()) | set(mapping.values())
-        for alias in aliases:
-            column = by_lower.get(alias)
+        for name in names:
+            column = by_normal.get(name)
             if column is not None and column not in taken:
                 chosen[field] = column
                 break
-    missing = [f for f in ("title", "published_at") if f not in chosen]
-    if "url" not in chosen and "id" not in chosen:
-        missing.append("url or id")
+    return chosen
+
+
+def require_columns(missing: Sequence[str], present: Sequence[str]) -> None:
     if missing:
         raise ColumnError(
             f"missing required columns: {', '.join(missing)} (it has: {', '.join(present)}; "
             "map yours with the source's `columns:` option)"
         )
-    return chosen
 
 
 _HINT_SPLIT = re.compile(r"[\s,;|]+")

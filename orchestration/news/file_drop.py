@@ -12,7 +12,7 @@ and which days it fills.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
@@ -70,11 +70,12 @@ class FileResult:
     skipped: Mapping[str, int] = field(default_factory=dict)  # rows left out, per reason
 
 
-def list_files(folder: Path) -> list[DroppedFile]:
-    """The article files in a folder, sorted by name (hidden and partial files ignored)."""
+def list_files(folder: Path, suffixes: Collection[str] = _READERS) -> list[DroppedFile]:
+    """The files of a folder we can read (article files unless `suffixes` says otherwise,
+    as the price drop does), sorted by name; hidden and partial files ignored."""
     files = []
     for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix.lower() in _READERS and not path.name.startswith("."):
+        if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith("."):
             stat = path.stat()
             files.append(DroppedFile(str(path), stat.st_size, stat.st_mtime_ns))
     return files

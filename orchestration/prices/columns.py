@@ -11,7 +11,11 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from orchestration.news.config_keys import suggestion
+from orchestration.news.drop_columns import (
+    mapping_problems,
+    pick_columns,
+    require_columns,
+)
 from orchestration.prices.bars import BadBar, Bar, checked, normal_ticker
 
 # First match wins, so the most specific names come first.
@@ -25,27 +29,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "adj_close": ("adj_close", "adjclose", "adjusted_close", "adj_close_price", "close_adj"),
     "volume": ("volume", "vol", "v"),
 }  # fmt: skip
-FIELDS = tuple(ALIASES)
 _NUMBERS = ("open", "high", "low", "close", "adj_close", "volume")
 _MISSING = frozenset({"", "null", "none", "nan", "n/a", "na", "-"})
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
-class ColumnError(ValueError):
-    """A file lacks a required field, or a mapping names a column it does not have."""
-
-
 def column_map_problems(mapping: object) -> list[str]:
     """What is wrong with a source's `columns:` option (field -> the file's column)."""
-    if not isinstance(mapping, Mapping):
-        return ["columns must map field names to column names, e.g. {close: Last}"]
-    problems = []
-    for field, column in mapping.items():
-        if field not in ALIASES:
-            problems.append(f"columns: unknown field {field!r} ({suggestion(str(field), FIELDS)})")
-        elif not isinstance(column, str) or not column:
-            problems.append(f"columns.{field} must be a column name, not {column!r}")
-    return problems
+    return mapping_problems(mapping, ALIASES, "{close: Last}")
 
 
 def _plain(name: str) -> str:
@@ -56,31 +47,9 @@ def resolve_columns(
     present: Sequence[str], mapping: Mapping[str, str] | None = None, needs_ticker: bool = True
 ) -> dict[str, str]:
     """field -> the file's column for every field found; a ColumnError when unusable."""
-    mapping = mapping or {}
-    by_plain = {_plain(column): column for column in present}
-    chosen: dict[str, str] = {}
-    for field, aliases in ALIASES.items():
-        if field in mapping:
-            if mapping[field] not in present:
-                raise ColumnError(
-                    f"columns.{field} names {mapping[field]!r}, which the file does not have "
-                    f"(it has: {', '.join(present)})"
-                )
-            chosen[field] = mapping[field]
-            continue
-        taken = set(chosen.values()) | set(mapping.values())
-        for alias in aliases:
-            column = by_plain.get(alias)
-            if column is not None and column not in taken:
-                chosen[field] = column
-                break
+    chosen = pick_columns(present, ALIASES, mapping, _plain)
     required = ("trade_date", "close", "ticker") if needs_ticker else ("trade_date", "close")
-    missing = [f for f in required if f not in chosen]
-    if missing:
-        raise ColumnError(
-            f"missing required columns: {', '.join(missing)} (it has: {', '.join(present)}; "
-            "map yours with the source's `columns:` option)"
-        )
+    require_columns([f for f in required if f not in chosen], present)
     return chosen
 
 

@@ -16,10 +16,10 @@ import polars as pl
 
 from orchestration.news.file_drop import (
     MAX_FILE_BYTES,
-    DroppedFile,
     FileResult,
     Skips,
     first_line,
+    list_files,
 )
 from orchestration.prices.bars import BadBar, Bar
 from orchestration.prices.columns import resolve_columns, row_bar
@@ -28,16 +28,6 @@ _READERS = {
     ".csv": lambda path: pl.read_csv(path, infer_schema=False),  # every column a string
     ".parquet": pl.read_parquet,
 }
-
-
-def list_files(folder: Path) -> list[DroppedFile]:
-    """The price files in a folder, sorted by name (hidden and partial files ignored)."""
-    files = []
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix.lower() in _READERS and not path.name.startswith("."):
-            stat = path.stat()
-            files.append(DroppedFile(str(path), stat.st_size, stat.st_mtime_ns))
-    return files
 
 
 def read_folder(
@@ -49,7 +39,7 @@ def read_folder(
     mapping = dict((options or {}).get("columns") or {})
     bars: list[Bar] = []
     results: list[FileResult] = []
-    for dropped in list_files(folder):
+    for dropped in list_files(folder, _READERS):
         path = Path(dropped.path)
         try:
             found, skips = read_file(path, source, mapping)

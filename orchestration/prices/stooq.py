@@ -18,11 +18,11 @@ from typing import Any
 import httpx
 import polars as pl
 
+from orchestration.news.drop_columns import ColumnError
 from orchestration.news.fetch import FetchError, fetch
 from orchestration.news.json_api import ApiError, MinuteLimiter, api_retry
 from orchestration.prices.api import ApiContext, PriceRead, per_ticker
 from orchestration.prices.bars import Bar
-from orchestration.prices.columns import ColumnError
 from orchestration.prices.file_drop import frame_bars
 
 PATH = "/q/d/l/"
