@@ -9,14 +9,11 @@ notebook would: a healthy run that takes as long as the test wants.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -36,10 +33,10 @@ from orchestration.operations.run_health import Worker, process_start
 from orchestration.paths import PROJECT_ROOT
 from orchestration.sensors import dead_run_sensor
 from tests.conftest import FIXTURES, write_sources
+from testservers.daemon import daemon as run_daemon
 
 SENSOR_INTERVAL_S = 2
 DAY = (datetime.now(tz=UTC).date() - timedelta(days=1)).isoformat()
-DAEMON = Path(sys.executable).with_name("dagster-daemon")
 T = TypeVar("T")
 
 
@@ -59,25 +56,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # Longer than the test: the long run is healthy for as long as the file is held.
     monkeypatch.setenv("TICKERPULSE_DUCKDB_LOCK_WAIT_S", "600")
     return prepare_home()
-
-
-@contextmanager
-def _daemon(log: Path) -> Iterator[subprocess.Popen]:
-    """`dagster-daemon run` in a process group of its own; SIGKILLed as a group on exit."""
-    with log.open("ab") as out:
-        daemon = subprocess.Popen(
-            [str(DAEMON), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
-            cwd=PROJECT_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield daemon
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(daemon.pid, signal.SIGKILL)
-        daemon.wait()
 
 
 def _launch(
@@ -160,7 +138,7 @@ def test_a_run_killed_with_its_daemon_is_failed_and_the_queued_run_then_succeeds
     target = WorkspaceFileTarget(paths=[str(PROJECT_ROOT / "workspace.yaml")])
     # Leaving this block SIGKILLs the daemon's whole process group; the test's own code
     # server, which queues runs as the UI does, lives outside that group.
-    with _daemon(log), WorkspaceProcessContext(instance, target) as context:
+    with run_daemon(log), WorkspaceProcessContext(instance, target) as context:
         # A retry would be a third warehouse run; this test is about the pool.
         tags = {PARTITION_NAME_TAG: DAY, MAX_RETRIES_TAG: "0"}
         long_run = _launch(context, "ingest_job", tags, None)
@@ -193,7 +171,7 @@ def test_a_run_killed_with_its_daemon_is_failed_and_the_queued_run_then_succeeds
     holder.close()
 
     restarted = time.monotonic()
-    with _daemon(log):
+    with run_daemon(log):
         _wait(
             lambda: status(long_run) == dg.DagsterRunStatus.FAILURE,
             120,
