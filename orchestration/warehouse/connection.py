@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,12 @@ import polars as pl
 from orchestration.warehouse.conflicts import in_transaction, retry_conflicts
 from orchestration.warehouse.location import WarehouseLocation, connect_lake
 from orchestration.warehouse.schema import create_tables
+
+# Opening and closing a DuckDB file take turns within a process. Two threads do it at once
+# here (the answer cache's writer thread and the asset's own connections), and on DuckDB
+# 1.5.5 an open that meets another thread's open or last close of the same file can fail
+# with "Unique file handle conflict: ... already attached" (seen in test_llm_cache).
+_OPEN_CLOSE = threading.Lock()
 
 
 @contextmanager
@@ -25,13 +32,15 @@ def connect(
         path = where.path if isinstance(where, WarehouseLocation) else where
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
+        with _OPEN_CLOSE:
+            con = duckdb.connect(str(path), read_only=read_only)
     try:
         if not read_only:
             create_tables(con)
         yield con
     finally:
-        con.close()
+        with _OPEN_CLOSE:
+            con.close()
 
 
 def replace_rows(
