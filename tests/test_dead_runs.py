@@ -34,6 +34,7 @@ from orchestration.paths import PROJECT_ROOT
 from orchestration.sensors import dead_run_sensor
 from tests.conftest import FIXTURES, write_sources
 from testservers.daemon import daemon as run_daemon
+from testservers.daemon import wait_for
 
 SENSOR_INTERVAL_S = 2
 DAY = (datetime.now(tz=UTC).date() - timedelta(days=1)).isoformat()
@@ -85,13 +86,7 @@ def _launch(
 
 
 def _wait(condition: Callable[[], T], timeout_s: float, what: str, log: Path) -> T:
-    deadline = time.monotonic() + timeout_s
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            tail = log.read_text(errors="replace")[-3000:]
-            pytest.fail(f"waited {timeout_s:.0f} s for {what}; daemon log ends:\n{tail}")
-        time.sleep(0.25)
-    return value
+    return wait_for(condition, timeout_s, what, log, poll_s=0.25)
 
 
 def _sensor_skips(instance: dg.DagsterInstance, after: float) -> list[str]:

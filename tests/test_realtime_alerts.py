@@ -20,7 +20,7 @@ import pytest
 from orchestration.definitions import build_defs
 from orchestration.instance import prepare_home
 from orchestration.news.realtime import SOURCES_TAG
-from testservers.daemon import daemon
+from testservers.daemon import daemon, wait_for
 from testservers.feed_server import FeedServer
 from testservers.live_feed import LiveFeed, quiet_story, story
 from testservers.webhook_server import WebhookServer
@@ -59,13 +59,7 @@ def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, feed_server: FeedServe
 
 
 def _wait(condition: Callable[[], T], timeout_s: float, what: str, log: Path) -> T:
-    deadline = time.monotonic() + timeout_s
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            tail = log.read_text(errors="replace")[-3000:]
-            pytest.fail(f"waited {timeout_s:.0f} s for {what}; daemon log ends:\n{tail}")
-        time.sleep(0.5)
-    return value
+    return wait_for(condition, timeout_s, what, log, poll_s=0.5)
 
 
 @pytest.mark.slow

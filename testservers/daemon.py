@@ -10,9 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
+
+import pytest
 
 from orchestration.paths import PROJECT_ROOT
 
@@ -37,3 +41,20 @@ def daemon(log: Path, env: dict[str, str] | None = None) -> Iterator[subprocess.
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+T = TypeVar("T")
+
+
+def wait_for(
+    condition: Callable[[], T], timeout_s: float, what: str, log: Path, poll_s: float = 0.5
+) -> T:
+    """condition()'s first truthy value; a test failure quoting the daemon log's end if none
+    comes within timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-3000:]
+            pytest.fail(f"waited {timeout_s:.0f} s for {what}; daemon log ends:\n{tail}")
+        time.sleep(poll_s)
+    return value
