@@ -49,30 +49,24 @@ def test_a_story_in_two_feeds_becomes_one_article_that_remembers_both(demo: Pipe
     )
 
 
+def _daily_scores(demo: Pipeline, ticker: str) -> list[float]:
+    rows = demo.query(
+        "select weighted_sentiment_score from marts.fct_ticker_sentiment_daily where ticker = ?",
+        [ticker],
+    )
+    return [score for (score,) in rows]
+
+
 def test_clearly_negative_tickers_get_negative_daily_scores(demo: Pipeline):
     for ticker in STORYLINE["clearly_negative"]:
-        scores = [
-            s
-            for (s,) in demo.query(
-                "select weighted_sentiment_score from marts.fct_ticker_sentiment_daily "
-                "where ticker = ?",
-                [ticker],
-            )
-        ]
+        scores = _daily_scores(demo, ticker)
         assert len(scores) >= 4, ticker
         assert max(scores) < 0, (ticker, scores)
 
 
 def test_clearly_positive_tickers_get_positive_daily_scores(demo: Pipeline):
     for ticker in STORYLINE["clearly_positive"]:
-        scores = [
-            s
-            for (s,) in demo.query(
-                "select weighted_sentiment_score from marts.fct_ticker_sentiment_daily "
-                "where ticker = ?",
-                [ticker],
-            )
-        ]
+        scores = _daily_scores(demo, ticker)
         assert len(scores) >= 4, ticker
         assert min(scores) > 0, (ticker, scores)
 
