@@ -80,7 +80,7 @@
 
 {#- Each span (first, last) of dates widened to the session `before` sessions before the first
     session on or after `first`, and to the session `after` sessions after the last session on
-    or before `last`; a span no session of the calendar reaches stays as it is. -#}
+    or before `last`; never narrowed, and left as it is by a calendar without sessions. -#}
 {% macro widen_by_sessions(spans, before, after) -%}
     {%- if not spans or (before | int == 0 and after | int == 0) -%}
         {{ return(spans) }}
@@ -104,10 +104,14 @@
                 span_id,
                 first_day,
                 last_day,
-                (select min(session_index) from sessions where session_date >= first_day)
-                - {{ before | int }} as first_index,
-                (select max(session_index) from sessions where session_date <= last_day)
-                + {{ after | int }} as last_index
+                -- Past the calendar's last session, counted back from its end.
+                coalesce(
+                    (select min(session_index) from sessions where session_date >= first_day),
+                    (select max(session_index) + 1 from sessions)
+                ) - {{ before | int }} as first_index,
+                coalesce(
+                    (select max(session_index) from sessions where session_date <= last_day), 0
+                ) + {{ after | int }} as last_index
             from spans
         )
 
