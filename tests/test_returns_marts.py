@@ -5,7 +5,9 @@ closed, DST from March 9), stories before and after the close and on weekends, t
 AMZN shocks, a missing price, a ticker without an adjusted close, and a story one minute
 after a close followed by a 30% jump that the story must not be credited with. The test lands
 the fixture into a temporary warehouse, runs the project's real `dbt build`, and compares the
-marts with the IC, quintiles and CARs worked out below in plain Python.
+marts with the IC, quintiles and CARs worked out below in plain Python. The incremental path:
+the fixture landed and built one day at a time, and a late price correction, each against
+one full build of the same data.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
     return_1d and the forward returns of the 20 sessions before it, and any ticker's row
     moves with the benchmark's. A run lands the window's prices, and the evening before
     landed the days before it again (price corrections): it rebuilds every ticker's rows
-    from 20 sessions before the first corrected day to one session after the window, from
-    the prices of those sessions and the 20 after them (the 20-session forward return of its
-    last row; return_1d comes from int_ticker_returns_sessions). Counted in sessions of the calendar, so a holiday or
-    a closure widens the days, never shortens the horizon. -#}
+    from 20 sessions before the first day the evening may have corrected to one session
+    after the window, from the prices of those sessions and the 20 after them (the 20-session
+    forward return of its last row; return_1d comes from int_ticker_returns_sessions).
+    Counted in sessions of the calendar, so a holiday or a closure widens the days, never
+    shortens the horizon. -#}
 {{
     config(
         materialized='incremental',
