@@ -7,9 +7,10 @@ The histories are bench_marts.py's (analysed articles over two years, 500 S&P 50
 500 ticker and the benchmark on every weekday session of the two years (closing 21:00
 UTC). On each history it times the reference models, a full `dbt build`, and then, the
 way the daily job runs them, one incremental day (vars min_date = max_date = the last day)
-of the return models alone (staging of prices and sessions through the four marts) and of
+of the return models alone (staging of prices and sessions through the return marts) and of
 every daily model. The figures are wall seconds of the dbt process and the node seconds dbt
-records (run_results.json); days run `--repeat` times and the medians count, as the
+records (run_results.json), also each return mart's own; days run `--repeat` times and the
+medians count, as the
 machine may be shared. Goals: the return models' incremental day costs at most 1.5x on
 the large history what it costs on the small one, and a full build stays under 2 minutes.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -41,6 +43,17 @@ RETURN_MODELS = (
     "fct_ticker_returns_daily",
     "fct_sentiment_vs_returns_daily",
     "fct_sentiment_quintile_returns",
+    "fct_sentiment_quintile_spreads",
+    "fct_shock_event_returns",
+    "fct_shock_event_study",
+)
+# The marts whose own time the day's figures show, node by node.
+NODE_TIMES = (
+    "fct_ticker_returns_daily",
+    "fct_sentiment_vs_returns_daily",
+    "fct_sentiment_quintile_returns",
+    "fct_sentiment_quintile_spreads",
+    "fct_shock_event_returns",
     "fct_shock_event_study",
 )
 BENCHMARK = "SPY"
@@ -87,6 +100,16 @@ def land_prices(path: Path, days: int) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
+def _model_seconds(target: Path) -> dict[str, float]:
+    """The seconds dbt recorded for each model of the last build (its tests left out)."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {
+        r["unique_id"].rsplit(".", 1)[-1]: r["execution_time"]
+        for r in results
+        if r["unique_id"].startswith("model.")
+    }
+
+
 def _select_returns() -> list[str]:
     return ["--select", *RETURN_MODELS]
 
@@ -106,12 +129,18 @@ def measure(root: Path, articles: int, repeat: int) -> dict[str, float]:
     }
     day = json.dumps({"min_date": LAST_DAY, "max_date": LAST_DAY})
     runs: dict[str, list[Build]] = {"returns": [], "all": []}
+    node_times: dict[str, list[float]] = {name: [] for name in NODE_TIMES}
     for _ in range(repeat):
         runs["returns"].append(dbt_build(path, target, *_select_returns(), "--vars", day))
+        for name, seconds in _model_seconds(target).items():
+            if name in node_times:
+                node_times[name].append(seconds)
         runs["all"].append(dbt_build(path, target, "--exclude", "tag:reference", "--vars", day))
     for name, builds in runs.items():
         median = median_build(builds)
         figures |= {f"{name}_day_wall_s": median.wall_s, f"{name}_day_nodes_s": median.nodes_s}
+    for name, seconds in node_times.items():
+        figures[f"{name}_day_s"] = statistics.median(seconds)
     with warehouse.connect(path, read_only=True) as con:
         for table in ("int_ticker_sentiment_sessions", "fct_sentiment_vs_returns_daily"):
             schema = "intermediate" if table.startswith("int_") else "marts"
@@ -142,6 +171,7 @@ def main() -> None:
         ("returns_full_nodes_s", "  of which models + tests (s)"),
         ("returns_day_wall_s", f"return models, one day, wall (s, median of {args.repeat})"),
         ("returns_day_nodes_s", "  of which models + tests (s)"),
+        *((f"{name}_day_s", f"  {name} (s, median)") for name in NODE_TIMES),
         ("all_day_wall_s", "every daily model, one day, wall (s)"),
         ("all_day_nodes_s", "  of which models + tests (s)"),
     ]:

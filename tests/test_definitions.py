@@ -49,6 +49,8 @@ EXPECTED_ASSETS = {
     "marts/fct_ticker_returns_daily",
     "marts/fct_sentiment_vs_returns_daily",
     "marts/fct_sentiment_quintile_returns",
+    "marts/fct_sentiment_quintile_spreads",
+    "marts/fct_shock_event_returns",
     "marts/fct_shock_event_study",
 }
 

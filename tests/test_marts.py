@@ -454,6 +454,7 @@ def test_the_dbt_unit_tests_run_in_the_build_and_pass(history: History):
         "the_day_label_follows_the_alpha_vantage_edges": "pass",
         "a_shock_is_a_z_score_against_the_trailing_days": "pass",
         "quintiles_share_ties_and_need_five_tickers": "pass",
+        "the_running_spread_sums_the_sessions_and_skips_one_without_a_spread": "pass",
     }
 
 

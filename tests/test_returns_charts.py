@@ -28,8 +28,8 @@ def marts(tmp_path: Path) -> duckdb.DuckDBPyConnection:
         "group_name varchar, session_date date, rank_ic_1d double, rolling_mean_ic_1d double)"
     )
     con.execute(
-        "create table marts.fct_sentiment_quintile_returns (group_type varchar, "
-        "group_name varchar, session_date date, quintile integer, spread_fwd_return_1d double, "
+        "create table marts.fct_sentiment_quintile_spreads (group_type varchar, "
+        "group_name varchar, session_date date, spread_fwd_return_1d double, "
         "cumulative_spread_1d double)"
     )
     days = [FIRST + timedelta(days=i) for i in range(6)]
@@ -44,12 +44,12 @@ def marts(tmp_path: Path) -> duckdb.DuckDBPyConnection:
         ],
     )
     con.executemany(
-        "insert into marts.fct_sentiment_quintile_returns values (?, ?, ?, ?, ?, ?)",
+        "insert into marts.fct_sentiment_quintile_spreads values (?, ?, ?, ?, ?)",
         [
-            # Each session's spread repeats on its quintile rows: one point per session.
-            *[("all", "all", days[0], q, 0.01, 0.01) for q in range(1, 6)],
-            *[("all", "all", days[2], q, -0.03, -0.02) for q in range(1, 6)],
-            ("portfolio", "tech_growth", days[2], 1, 0.5, 0.5),
+            ("all", "all", days[0], 0.01, 0.01),
+            ("all", "all", days[2], -0.03, -0.02),
+            ("all", "all", days[5], 0.02, 0.0),  # after the chart's last day
+            ("portfolio", "tech_growth", days[2], 0.5, 0.5),  # another cross-section
         ],
     )
     return con
@@ -62,7 +62,7 @@ def test_the_ic_series_has_the_sessions_ics_and_rolling_means_up_to_the_day(mart
     assert (daily.line, rolling.line) == (False, True)
 
 
-def test_the_spread_series_has_one_point_per_session(marts):
+def test_the_spread_series_has_the_sessions_running_sums_up_to_the_day(marts):
     (cumulative,) = returns_charts.quintile_spread_series(marts, FIRST + timedelta(days=4))
     assert cumulative.points == [(FIRST, 0.01), (FIRST + timedelta(days=2), -0.02)]
 
@@ -113,5 +113,7 @@ def test_the_served_marts_materialization_carries_the_return_charts(demo: Pipeli
         "marts.fct_ticker_returns_daily",
         "marts.fct_sentiment_vs_returns_daily",
         "marts.fct_sentiment_quintile_returns",
+        "marts.fct_sentiment_quintile_spreads",
+        "marts.fct_shock_event_returns",
         "marts.fct_shock_event_study",
     } <= served

@@ -5,7 +5,9 @@ closed, DST from March 9), stories before and after the close and on weekends, t
 AMZN shocks, a missing price, a ticker without an adjusted close, and a story one minute
 after a close followed by a 30% jump that the story must not be credited with. The test lands
 the fixture into a temporary warehouse, runs the project's real `dbt build`, and compares the
-marts with the IC, quintiles and CARs worked out below in plain Python.
+marts with the IC, quintiles and CARs worked out below in plain Python. The incremental path:
+the fixture landed and built one day at a time, and a late price correction, each against
+one full build of the same data.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,6 +44,27 @@ TOLERANCE = 1e-9
 # The story published one minute after the close of 2026-03-18, and the session it counts for.
 LATE_STORY = ("JPM", date(2026, 3, 18), date(2026, 3, 19))
 RERUN_DAY = "2026-03-18"
+# Every table of the return marts, the incremental ones and those rebuilt from them.
+RETURN_TABLES = (
+    "marts.fct_ticker_returns_daily",
+    "marts.fct_sentiment_vs_returns_daily",
+    "marts.fct_sentiment_quintile_returns",
+    "marts.fct_sentiment_quintile_spreads",
+    "marts.fct_shock_event_returns",
+    "marts.fct_shock_event_study",
+)
+RETURN_MARTS = (
+    "+fct_sentiment_vs_returns_daily",
+    "+fct_sentiment_quintile_spreads",
+    "+fct_shock_event_study",
+)
+# Built one day at a time from here, as the daily schedule runs: Good Friday, both planted
+# shocks and their sessions -5..+10, and the forward returns of the last 20 sessions.
+DAILY_FROM = date(2026, 4, 2)
+# The evening of Friday 24 April lands the week's prices again with a correction of Tuesday's
+# AMZN and benchmark closes; the next daily run is Monday's, six days after the corrected day.
+CORRECTED = (date(2026, 4, 21), ("AMZN", "SPY"), 1.05)
+NEXT_RUN = "2026-04-27"
 
 
 @dataclass(frozen=True)
@@ -94,6 +117,34 @@ def _land(con: duckdb.DuckDBPyConnection, mentions: list[Mention]) -> None:
         append_rows(con, "raw.article_analysis", analyses_frame(analyses, day, VERSION, "t"))
 
 
+def _land_calendar(con: duckdb.DuckDBPyConnection) -> None:
+    """The ticker reference and every session: the calendar is known ahead of the prices."""
+    append_rows(con, "raw.tickers", companies_frame(load_universe()[0]))
+    con.executemany(
+        "insert into raw.market_sessions values (?, ?, ?, ?, ?)",
+        [
+            [r["calendar"], r["session_date"], r["open_at"], r["close_at"], r["early_close"]]
+            for r in _read("sessions.csv")
+        ],
+    )
+
+
+def _land_prices(con: duckdb.DuckDBPyConnection, prices: list[dict[str, str]]) -> None:
+    """The rows' prices, replacing what a day held for their tickers (a re-landing)."""
+    if not prices:
+        return
+    for r in prices:
+        con.execute(
+            "delete from raw.prices where ticker = ? and trade_date = ?",
+            [r["ticker"], r["trade_date"]],
+        )
+    con.executemany(
+        "insert into raw.prices (ticker, trade_date, close, adj_close, source, invented, "
+        "landed_at) values (?, ?, ?, ?, 'fixture', false, now())",
+        [[r["ticker"], r["trade_date"], r["close"], r["adj_close"] or None] for r in prices],
+    )
+
+
 @pytest.fixture(scope="module")
 def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
     tmp = tmp_path_factory.mktemp("returns")
@@ -111,20 +162,9 @@ def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
     ]
     prices = _read("prices.csv")
     with connect(database) as con:
-        append_rows(con, "raw.tickers", companies_frame(load_universe()[0]))
+        _land_calendar(con)
         _land(con, mentions)
-        con.executemany(
-            "insert into raw.market_sessions values (?, ?, ?, ?, ?)",
-            [
-                [r["calendar"], r["session_date"], r["open_at"], r["close_at"], r["early_close"]]
-                for r in _read("sessions.csv")
-            ],
-        )
-        con.executemany(
-            "insert into raw.prices (ticker, trade_date, close, adj_close, source, invented, "
-            "landed_at) values (?, ?, ?, ?, 'fixture', false, now())",
-            [[r["ticker"], r["trade_date"], r["close"], r["adj_close"] or None] for r in prices],
-        )
+        _land_prices(con, prices)
     _wait(_dbt(database, tmp / "full", "build"))
     yield Fixture(
         database,
@@ -292,9 +332,12 @@ def test_a_cross_section_under_five_tickers_has_no_ic_and_no_quintiles(fixture: 
 def test_the_quintile_returns_and_spread_equal_a_hand_computation(fixture: Fixture):
     rows = _query(
         fixture.database,
-        "select session_date, quintile, ticker_count, mean_fwd_return_1d, spread_fwd_return_1d, "
-        "cumulative_spread_1d from marts.fct_sentiment_quintile_returns "
-        "where group_type = 'all' order by session_date, quintile",
+        "select q.session_date, q.quintile, q.ticker_count, q.mean_fwd_return_1d, "
+        "q.spread_fwd_return_1d, s.cumulative_spread_1d "
+        "from marts.fct_sentiment_quintile_returns as q "
+        "inner join marts.fct_sentiment_quintile_spreads as s "
+        "using (group_type, group_name, session_date) "
+        "where q.group_type = 'all' order by q.session_date, q.quintile",
     )
     actual = {(r[0], r[1]): r[2:] for r in rows}
     expected_keys = set()
@@ -458,3 +501,86 @@ def test_the_readme_does_it_pay_query_runs_on_the_marts(fixture: Fixture):
     # March and April 2026, each with sessions, a mean IC and a spread.
     assert [r[0].month for r in rows] == [3, 4]
     assert all(r[1] > 5 and r[2] is not None and r[5] is not None for r in rows)
+
+
+def _return_rows(database: Path) -> dict[str, object]:
+    rows = _table_rows(database)
+    return {table: rows[table] for table in RETURN_TABLES}
+
+
+def _run_day(database: Path, work: Path, day: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daily models for one day, the window in the environment as Dagster passes it."""
+    monkeypatch.setenv("TICKERPULSE_DBT_MIN_DATE", day)  # orchestration/assets/dbt.py
+    monkeypatch.setenv("TICKERPULSE_DBT_MAX_DATE", day)
+    # `run`, not `build`, and the return marts with what they read: the tests and the other
+    # marts of each day would add minutes and write nothing these tests read.
+    _wait(_dbt(database, work, "run", "--exclude", "tag:reference", "--select", *RETURN_MARTS))
+
+
+def _full_build_of(database: Path, work: Path) -> Path:
+    """A copy of the warehouse's raw tables through a first `dbt build`."""
+    fresh = work / "fresh.duckdb"
+    shutil.copy(database, fresh)
+    with duckdb.connect(str(fresh)) as con:
+        for schema in ("marts", "seeds", "intermediate", "staging"):
+            con.execute(f"drop schema {schema} cascade")
+    _wait(_dbt(fresh, work / "fresh", "build"))
+    return fresh
+
+
+def test_building_day_by_day_gives_the_rows_of_one_full_build(
+    fixture: Fixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    database, work = tmp_path / "daily.duckdb", tmp_path / "daily"
+    prices = _read("prices.csv")
+    with connect(database) as con:
+        _land_calendar(con)
+        _land(con, [m for m in fixture.mentions if m.published_at.date() < DAILY_FROM])
+        _land_prices(con, [r for r in prices if date.fromisoformat(r["trade_date"]) < DAILY_FROM])
+    _wait(_dbt(database, work, "build"))
+    day = DAILY_FROM
+    while day <= fixture.sessions[-1]:
+        with connect(database) as con:
+            _land(con, [m for m in fixture.mentions if m.published_at.date() == day])
+            _land_prices(con, [r for r in prices if r["trade_date"] == day.isoformat()])
+        _run_day(database, work, day.isoformat(), monkeypatch)
+        day += timedelta(days=1)
+    built = _return_rows(database)
+    assert built == _return_rows(fixture.database)
+    assert all(built[table] for table in RETURN_TABLES)
+    # Re-running the last day changes nothing.
+    _run_day(database, work, fixture.sessions[-1].isoformat(), monkeypatch)
+    assert _return_rows(database) == built
+
+
+def test_a_late_price_correction_reaches_the_returns_of_the_sessions_before_it(
+    fixture: Fixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    database, work = tmp_path / "corrected.duckdb", tmp_path / "corrected"
+    shutil.copy(fixture.database, database)
+    day, tickers, factor = CORRECTED
+    with connect(database) as con:
+        for ticker in tickers:
+            con.execute(
+                "update raw.prices set close = close * ?, adj_close = adj_close * ?, "
+                "landed_at = now() where ticker = ? and trade_date = ?",
+                [factor, factor, ticker, day],
+            )
+    _run_day(database, work, NEXT_RUN, monkeypatch)
+    expected = _return_rows(_full_build_of(database, tmp_path))
+    assert _return_rows(database) == expected
+    # The correction moved rows far before the run's window: the 20-session forward return
+    # of the session 20 before it, and the shocks' abnormal returns.
+    index = fixture.sessions.index(day)
+    query = (
+        "select fwd_return_20d from marts.fct_ticker_returns_daily "
+        "where ticker = 'AMZN' and session_date = ?"
+    )
+    ((before,),) = _query(fixture.database, query, [fixture.sessions[index - 20]])
+    ((after,),) = _query(database, query, [fixture.sessions[index - 20]])
+    assert before is not None and abs(after - ((1 + before) * factor - 1)) < TOLERANCE
+    for table in ("marts.fct_sentiment_vs_returns_daily", "marts.fct_shock_event_returns"):
+        assert expected[table] != _return_rows(fixture.database)[table], table
+    # Re-running the day changes nothing.
+    _run_day(database, work, NEXT_RUN, monkeypatch)
+    assert _return_rows(database) == expected

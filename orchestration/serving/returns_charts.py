@@ -26,8 +26,8 @@ limit $sessions
 """
 
 _SPREAD_SQL = """
-select distinct session_date, spread_fwd_return_1d, cumulative_spread_1d
-from marts.fct_sentiment_quintile_returns
+select session_date, spread_fwd_return_1d, cumulative_spread_1d
+from marts.fct_sentiment_quintile_spreads
 where group_type = 'all' and session_date <= $last
 order by session_date desc
 limit $sessions

@@ -4,7 +4,8 @@
     rebuilds by day declares its day in its config, which its pre-hook deletes by as well:
         meta={'incremental_window': {'date_column': 'sentiment_date', 'days_after': 29}}
     (days_after, default 0: the days after the window it rebuilds too; days_before likewise
-    before it). Its tests then read,
+    before it; sessions_before, sessions_after and price_corrections as in
+    macros/incremental_window.sql). Its tests then read,
     on a daily run, the days the run rebuilt (the window and the days articles left, as in
     macros/incremental_window.sql); rows outside them were tested by the run that wrote them.
     With 'key_column': 'article_id' their uniqueness tests read every row of the window's
@@ -21,7 +22,9 @@
     {%- if where == 'incremental_window' -%}
         {%- set window = tested_model_window() -%}
         {%- set where = test_window_scope(
-            window.date_column, window.days_after or 0, window.days_before or 0
+            window.date_column, window.days_after or 0, window.days_before or 0,
+            window.sessions_before or 0, window.sessions_after or 0,
+            window.price_corrections or false
         ) if window else '' -%}
         {%- set test_name = (model.get('test_metadata') or {}).get('name') -%}
         {%- if window and window.key_column and where != 'true'
@@ -46,7 +49,10 @@
 {%- endmacro %}
 
 {#- The rows a test checks: the predicate above, or `true` when the run rebuilt everything. -#}
-{% macro test_window_scope(date_column, days_after=0, days_before=0) -%}
+{% macro test_window_scope(
+    date_column, days_after=0, days_before=0,
+    sessions_before=0, sessions_after=0, price_corrections=false
+) -%}
     {%- if not execute or flags.FULL_REFRESH -%}
         {{ return('true') }}
     {%- endif -%}
@@ -67,6 +73,7 @@
         {{ return('true') }}
     {%- endif -%}
     {{ return(window_ranges_predicate(
-        date_column, window_moved_days(moves), days_before, days_after
+        date_column, window_moved_days(moves), days_before, days_after,
+        sessions_before, sessions_after, price_corrections
     )) }}
 {%- endmacro %}

@@ -1,10 +1,28 @@
-{#- A table rebuilt in full on every run: its cumulative spread reads every session before. -#}
+{#- Incremental by session. A session's quintiles read its own sentiment and the next
+    session's prices: a run rebuilds the sessions of its window and the week after it (its
+    articles), and from one session before the first day whose prices the evening corrected
+    (fwd_return_1d, as in fct_ticker_returns_daily). The running sum of the spread lives in
+    fct_sentiment_quintile_spreads, so no row here reads the sessions before it. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['group_type', 'group_name', 'session_date', 'quintile'],
+        meta={'incremental_window': {
+            'date_column': 'session_date', 'days_after': 7, 'price_corrections': true,
+            'sessions_before': 1
+        }}
+    )
+}}
+
 {%- set min_tickers = var('returns_min_tickers') | int %}
 
 with
 
 panel as (
     select * from {{ ref('int_ticker_session_panel') }}
+    where {{ in_incremental_window(
+        'session_date', days_after=7, price_corrections=true, sessions_before=1
+    ) }}
 ),
 
 groups as (
@@ -65,19 +83,6 @@ spreads as (
     group by group_type, group_name, session_date
 ),
 
--- Summed, not compounded: the spread is a long-short book of constant size, and sums add up
--- by hand and stay readable when a session has no spread.
-cumulative as (
-    select
-        *,
-        {{ exact_sum('spread_fwd_return_1d', '(
-            partition by group_type, group_name
-            order by session_date
-            rows between unbounded preceding and current row
-        )') }} as cumulative_spread_1d
-    from spreads
-),
-
 final as (
     select
         portfolios.group_type,
@@ -87,13 +92,12 @@ final as (
         cast(portfolios.ticker_count as bigint) as ticker_count,
         portfolios.mean_sentiment,
         portfolios.mean_fwd_return_1d,
-        cumulative.spread_fwd_return_1d,
-        cumulative.cumulative_spread_1d
+        spreads.spread_fwd_return_1d
     from portfolios
-    inner join cumulative
-        on portfolios.group_type = cumulative.group_type
-        and portfolios.group_name = cumulative.group_name
-        and portfolios.session_date = cumulative.session_date
+    inner join spreads
+        on portfolios.group_type = spreads.group_type
+        and portfolios.group_name = spreads.group_name
+        and portfolios.session_date = spreads.session_date
 )
 
 select * from final

@@ -1,15 +1,18 @@
-{#- Incremental by session. A run's prices change the forward returns of the 20 sessions
-    before them (under 35 days), its articles the sentiment of the sessions up to a week after
-    the window, and a changed IC the rolling columns of the 20 sessions after that: the run
-    rebuilds the window, 35 days before and 40 after, from the ticker-sessions of 75 days
-    before (the rolling window of the first rebuilt row) to 40 after. A change of portfolio
-    holdings reaches past rows with a full refresh. -#}
+{#- Incremental by session. The prices a run lands and the evening's corrections before
+    the window move the forward returns of the 20 sessions before them (as in
+    fct_ticker_returns_daily), its articles the sentiment of the sessions up to a week after
+    the window, and a changed IC the rolling columns of the 19 sessions after that: the run
+    rebuilds from 20 sessions before the first corrected day to 19 sessions after the week
+    after the window, from the ticker-sessions of 19 sessions more before (the rolling window
+    of the first rebuilt row). Sessions of the calendar, so holidays never shorten a span. A
+    change of portfolio holdings reaches past rows with a full refresh. -#}
 {{
     config(
         materialized='incremental',
         unique_key=['group_type', 'group_name', 'session_date'],
         meta={'incremental_window': {
-            'date_column': 'session_date', 'days_before': 35, 'days_after': 40
+            'date_column': 'session_date', 'days_after': 7, 'price_corrections': true,
+            'sessions_before': 20, 'sessions_after': 19
         }}
     )
 }}
@@ -21,7 +24,10 @@ with
 
 panel as (
     select * from {{ ref('int_ticker_session_panel') }}
-    where {{ in_incremental_window('session_date', days_before=75, days_after=40) }}
+    where {{ in_incremental_window(
+        'session_date', days_after=7, price_corrections=true,
+        sessions_before=39, sessions_after=19
+    ) }}
 ),
 
 groups as (
@@ -168,7 +174,10 @@ final as (
         end as rolling_ic_tstat_1d,
         rolling_positive_ic_sessions / nullif(rolling_ic_sessions, 0) as rolling_hit_rate_1d
     from rolling
-    where {{ in_incremental_window('session_date', days_before=35, days_after=40) }}
+    where {{ in_incremental_window(
+        'session_date', days_after=7, price_corrections=true,
+        sessions_before=20, sessions_after=19
+    ) }}
 )
 
 select * from final

@@ -1,86 +1,69 @@
-{#- A table rebuilt in full on every run: each row averages over every shock of the history. -#}
-{%- set first_day, last_day = -5, 10 %}
-
+{#- A table rebuilt in full on every run: each row averages over every shock of the history.
+    It reads the per-shock rows of fct_shock_event_returns (incremental), 16 a shock, so a
+    rebuild never goes back to the returns or the shocks, and sums them a ticker at a time
+    before the cross-sections. -#}
 with
 
-shocks as (
-    select * from {{ ref('fct_sentiment_shocks') }}
-),
-
-returns as (
-    select * from {{ ref('fct_ticker_returns_daily') }}
-),
-
-sessions as (
-    select * from {{ ref('stg_raw__market_sessions') }}
+event_returns as (
+    select * from {{ ref('fct_shock_event_returns') }}
 ),
 
 groups as (
     select * from {{ ref('int_ticker_groups') }}
 ),
 
--- Day 0 is the shock day's session, or the next one when the shock fell on a day without a
--- session: its return (previous close to this close) is the first that can carry the news.
-events as (
-    select
-        shocks.ticker,
-        shocks.sentiment_date,
-        shocks.direction,
-        sessions.session_index as event_index
-    from shocks
-    asof inner join sessions
-        on shocks.sentiment_date <= sessions.session_date
-),
-
-event_days as (
-    select
-        events.ticker,
-        events.sentiment_date,
-        events.direction,
-        relative_days.relative_day,
-        -- Abnormal return: the ticker's return less the benchmark's (excess_return_1d).
-        returns.excess_return_1d as abnormal_return
-    from events
-    cross join
-        generate_series({{ first_day }}, {{ last_day }}) as relative_days (relative_day)
-    left join returns
-        on events.ticker = returns.ticker
-        and returns.session_index = events.event_index + relative_days.relative_day
-),
-
--- An event's CAR at day k sums its abnormal returns from day {{ first_day }} to k, and exists
--- only when none of them is missing.
-cumulated as (
-    select
-        *,
-        {{ exact_sum('abnormal_return', 'from_first_day') }} as car,
-        count(abnormal_return) over from_first_day as days_with_return
-    from event_days
-    window from_first_day as (
-        partition by ticker, sentiment_date
-        order by relative_day
-        rows between unbounded preceding and current row
-    )
-),
-
+-- Shocks with an abnormal return on every session from -5 to the row's.
 complete as (
-    select * from cumulated
-    where days_with_return = relative_day - ({{ first_day }}) + 1
+    select * from event_returns
+    where car is not null
+),
+
+-- Exact sums a ticker first, then a cross-section: decimal sums add up to the same value in
+-- any grouping, and the join to the cross-sections sees a row per ticker, not per shock.
+by_ticker as (
+    select
+        ticker,
+        direction,
+        relative_day,
+        count(*) as event_count,
+        sum({{ exact_return('abnormal_return') }}) as abnormal_sum,
+        sum({{ exact_return('car') }}) as car_sum,
+        sum({{ exact_return('car') }} * {{ exact_return('car') }}) as car_square_sum
+    from complete
+    group by ticker, direction, relative_day
 ),
 
 by_group as (
     select
         groups.group_type,
         groups.group_name,
-        complete.direction,
-        complete.relative_day,
-        count(*) as event_count,
-        {{ exact_mean('complete.abnormal_return') }} as mean_abnormal_return,
-        {{ exact_mean('complete.car') }} as mean_car,
-        {{ exact_stddev('complete.car') }} / sqrt(count(*)) as car_stderr
-    from complete
-    inner join groups on complete.ticker = groups.ticker
-    group by groups.group_type, groups.group_name, complete.direction, complete.relative_day
+        by_ticker.direction,
+        by_ticker.relative_day,
+        cast(sum(by_ticker.event_count) as bigint) as event_count,
+        sum(by_ticker.abnormal_sum) as abnormal_sum,
+        sum(by_ticker.car_sum) as car_sum,
+        sum(by_ticker.car_square_sum) as car_square_sum
+    from by_ticker
+    inner join groups on by_ticker.ticker = groups.ticker
+    group by groups.group_type, groups.group_name, by_ticker.direction, by_ticker.relative_day
+),
+
+-- The sample standard deviation of macros/returns.sql (exact_stddev) from those sums.
+stats as (
+    select
+        group_type,
+        group_name,
+        direction,
+        relative_day,
+        event_count,
+        cast(abnormal_sum as double) / event_count as mean_abnormal_return,
+        cast(car_sum as double) / event_count as mean_car,
+        case
+            when event_count >= 2 then sqrt(greatest(cast(
+                event_count * car_square_sum - car_sum * car_sum as double
+            ) / (event_count * (event_count - 1)), 0))
+        end / sqrt(event_count) as car_stderr
+    from by_group
 ),
 
 final as (
@@ -96,7 +79,7 @@ final as (
         -- Normal approximation; with few events read it as a rough band.
         mean_car - 1.96 * car_stderr as car_ci_low,
         mean_car + 1.96 * car_stderr as car_ci_high
-    from by_group
+    from stats
 )
 
 select * from final

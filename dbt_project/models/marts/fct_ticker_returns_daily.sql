@@ -1,10 +1,31 @@
-{#- A table rebuilt in full on every run. Its cost follows the prices (tickers x sessions),
-    never the news history; and a session's forward returns change whenever a price of the
-    20 sessions after it lands or is corrected, which a full rebuild always gets right. -#}
+{#- Incremental by session. A price moves the session's own returns, the next session's
+    return_1d and the forward returns of the 20 sessions before it, and any ticker's row
+    moves with the benchmark's. A run lands the window's prices, and the evening before
+    landed the days before it again (price corrections): it rebuilds every ticker's rows
+    from 20 sessions before the first day the evening may have corrected to one session
+    after the window, from the prices of those sessions and the 20 after them (the 20-session
+    forward return of its last row; return_1d comes from int_ticker_returns_sessions).
+    Counted in sessions of the calendar, so a holiday or a closure widens the days, never
+    shortens the horizon. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['ticker', 'session_date'],
+        meta={'incremental_window': {
+            'date_column': 'session_date', 'with_moves': false, 'price_corrections': true,
+            'sessions_before': 20, 'sessions_after': 1
+        }}
+    )
+}}
+
 with
 
 returns as (
     select * from {{ ref('int_ticker_returns_sessions') }}
+    where {{ in_incremental_window(
+        'session_date', with_moves=false, price_corrections=true,
+        sessions_before=20, sessions_after=21
+    ) }}
 ),
 
 -- From this session's close to the close 1, 5 and 20 sessions later: what the news of the
@@ -49,6 +70,10 @@ final as (
     left join forward as benchmark
         on forward.session_date = benchmark.session_date
         and benchmark.ticker = {{ benchmark_ticker() }}
+    where {{ in_incremental_window(
+        'forward.session_date', with_moves=false, price_corrections=true,
+        sessions_before=20, sessions_after=1
+    ) }}
 )
 
 select * from final
