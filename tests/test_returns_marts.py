@@ -528,6 +528,8 @@ def _full_build_of(database: Path, work: Path) -> Path:
     return fresh
 
 
+# About 23 dbt runs, 3-5 minutes on two cores: in `make test-slow`, which CI runs too.
+@pytest.mark.slow
 def test_building_day_by_day_gives_the_rows_of_one_full_build(
     fixture: Fixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
