@@ -47,7 +47,10 @@ def ingest_cron() -> str:
 
 
 def marts_cron() -> str:
-    return os.environ.get(MARTS_CRON_ENV) or "30 21 * * 1-5"
+    # Every day, weekends too: news and its daily sentiment do not stop on Saturday, and a
+    # weekday-only run would leave Saturday's and Sunday's partitions without marts (each run
+    # builds its own day's window). Weekend runs land no prices (no session closed).
+    return os.environ.get(MARTS_CRON_ENV) or "30 21 * * *"
 
 
 def prices_cron() -> str:

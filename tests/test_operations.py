@@ -28,10 +28,14 @@ def test_the_frequent_schedule_ingests_the_partition_of_the_day_it_runs():
     assert request.run_key == "ingest-20261118T1445"
 
 
-def test_the_daily_schedule_builds_the_marts_for_its_day_once():
+def test_the_daily_schedule_builds_the_marts_for_its_day_once_weekends_too():
     when = datetime(2026, 11, 20, 21, 30, tzinfo=UTC)
     request = marts_after_close(dg.build_schedule_context(scheduled_execution_time=when))
     assert (request.partition_key, request.run_key) == ("2026-11-20", "marts-2026-11-20")
+    saturday = datetime(2026, 11, 21, 21, 30, tzinfo=UTC)
+    assert marts_after_close.cron_schedule == "30 21 * * *"
+    request = marts_after_close(dg.build_schedule_context(scheduled_execution_time=saturday))
+    assert request.partition_key == "2026-11-21", "a weekend day gets its marts too"
     assert {s.name for s in defs.schedules} == {
         "ingest_today",
         "marts_after_close",
