@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.checks import CHECKS
 from orchestration.definitions import defs
 from orchestration.paths import PROJECT_ROOT
 
@@ -78,10 +79,22 @@ def test_dbt_sources_map_onto_python_assets_so_lineage_is_one_graph():
     assert "marts/dim_tickers" in parents("marts/fct_ticker_mentions")
 
 
-def test_dbt_tests_are_asset_checks():
-    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
-    assert any(name.startswith("relationships_fct_ticker_mentions_article_id") for name in checks)
-    assert any(name.startswith("unique_combination_fct_ticker_sentiment_daily") for name in checks)
+def test_dbt_tests_of_the_reference_models_are_asset_checks_and_of_daily_models_not():
+    graph = defs.resolve_asset_graph()
+    checks = {key.name for key in graph.asset_check_keys}
+    assert any(name.startswith("unique_dim_tickers_symbol") for name in checks)
+    # A ranged run would store each of these once per day (tests/test_backfill.py); dbt build
+    # runs them and reports each as an observation (tests/test_dbt_test_results.py).
+    assert not any(
+        name.startswith("relationships_fct_ticker_mentions_article_id") for name in checks
+    )
+    assert not any(
+        name.startswith("unique_combination_fct_ticker_sentiment_daily") for name in checks
+    )
+    ours = {check.check_key for check in CHECKS}
+    dbt_checks = graph.asset_check_keys - ours
+    assert dbt_checks
+    assert all(graph.get(key.asset_key).partitions_def is None for key in dbt_checks)
 
 
 def test_daily_assets_share_partitions_and_backfill_in_one_run():
