@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -95,6 +96,24 @@ def test_dbt_tests_of_the_reference_models_are_asset_checks_and_of_daily_models_
     dbt_checks = graph.asset_check_keys - ours
     assert dbt_checks
     assert all(graph.get(key.asset_key).partitions_def is None for key in dbt_checks)
+
+
+def test_tickerpulse_dbt_tests_as_checks_brings_the_daily_models_tests_back_as_checks():
+    count = (
+        "from orchestration.definitions import defs; "
+        "print(len(defs.resolve_asset_graph().asset_check_keys))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", count],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "TICKERPULSE_DBT_TESTS_AS_CHECKS": "true"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    with_daily = int(done.stdout.split()[-1])
+    assert with_daily > len(defs.resolve_asset_graph().asset_check_keys) + 100
 
 
 def test_daily_assets_share_partitions_and_backfill_in_one_run():

@@ -35,6 +35,7 @@ from orchestration.partitions import daily_partitions
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.pools import writer_pool
 from orchestration.resources import DbtResource, WarehouseResource, dbt_executable
+from orchestration.settings import env_flag
 from orchestration.warehouse.location import WarehouseLocation, dbt_environment, from_environment
 
 REFERENCE_SELECT = "tag:reference"
@@ -152,7 +153,11 @@ class TickerPulseTranslator(DagsterDbtTranslator):
 # build` still runs the tests: an error-severity failure fails the step (dbt exits non-zero,
 # so the steps after it do not run) and every result is an observation of the tested model
 # with its status and failed row count. The reference models, never partitioned, keep theirs.
-DAILY_TRANSLATOR = TickerPulseTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=False))
+# TICKERPULSE_DBT_TESTS_AS_CHECKS=true brings the daily ones back, with the per-day cost.
+DBT_TESTS_AS_CHECKS_ENV = "TICKERPULSE_DBT_TESTS_AS_CHECKS"
+DAILY_TRANSLATOR = TickerPulseTranslator(
+    DagsterDbtTranslatorSettings(enable_asset_checks=env_flag(DBT_TESTS_AS_CHECKS_ENV))
+)
 
 
 def _dbt_environment(warehouse: WarehouseResource, **values: str) -> dict[str, str]:
