@@ -220,13 +220,13 @@ def dbt_daily_models(
 
 
 def _note_test_result(event: Any, tests: dict[str, str]) -> None:
-    """A dbt test's result arrives as an observation of each model it reads."""
-    if not isinstance(event, dg.AssetObservation):
+    """A dbt test's result: an observation of each model it reads (or a check result)."""
+    if not isinstance(event, dg.AssetObservation | dg.AssetCheckResult):
         return
     unique_id = event.metadata.get("unique_id")
     status = event.metadata.get("status")
     if unique_id is not None and status is not None:
-        tests[str(unique_id.value)] = str(status.value)
+        tests[str(getattr(unique_id, "value", unique_id))] = str(getattr(status, "value", status))
 
 
 def summarize_dbt_tests(tests: Mapping[str, str]) -> str:
