@@ -27,6 +27,7 @@ from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import (
 from dagster_graphql.client.query import LAUNCH_PARTITION_BACKFILL_MUTATION
 from dagster_graphql.test.utils import execute_dagster_graphql
 
+from orchestration.checks import CHECKS
 from orchestration.definitions import build_defs
 from orchestration.instance import RANGED_PLANNED_EVENTS_ENV, ensure_warehouse_pool, prepare_home
 from orchestration.partitions import RANGE_END, RANGE_START
@@ -150,6 +151,28 @@ def test_a_run_over_a_year_plans_each_asset_once_with_the_whole_range(dagster_ho
     for event in planned:
         days = event.dagster_event.partitions_subset.get_partition_keys()
         assert (len(days), days[0], days[-1]) == (365, first, last)
+
+
+def test_a_run_over_a_year_plans_no_check_row_per_day_for_dbt_tests(dagster_home: Path):
+    instance = dg.DagsterInstance.get()
+    job = build_defs().resolve_job_def("daily_news_job")
+    run = instance.create_run_for_job(
+        job, tags={RANGE_START: "2023-01-01", RANGE_END: "2023-12-31"}
+    )
+
+    planned = instance.all_logs(
+        run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
+    )
+    # Dagster stores one row per planned check and day of the run (no setting changes it).
+    rows = sum(
+        len(e.dagster_event.asset_check_planned_data.partitions_subset.get_partition_keys())
+        for e in planned
+    )
+    # Only our own checks of the daily Python assets are planned; the ~120 dbt tests of the
+    # daily models (before: 122 x 365 = 44,530 rows) run inside dbt build instead.
+    ours = {check.check_key.name for check in CHECKS}
+    assert {e.dagster_event.asset_check_planned_data.asset_check_key.name for e in planned} <= ours
+    assert rows <= len(ours) * 365
 
 
 def test_an_explicit_false_keeps_dagsters_per_day_planned_events(

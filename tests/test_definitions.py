@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.checks import CHECKS
 from orchestration.definitions import defs
 from orchestration.paths import PROJECT_ROOT
 
@@ -80,10 +82,40 @@ def test_dbt_sources_map_onto_python_assets_so_lineage_is_one_graph():
     assert "marts/dim_tickers" in parents("marts/fct_ticker_mentions")
 
 
-def test_dbt_tests_are_asset_checks():
-    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
-    assert any(name.startswith("relationships_fct_ticker_mentions_article_id") for name in checks)
-    assert any(name.startswith("unique_combination_fct_ticker_sentiment_daily") for name in checks)
+def test_dbt_tests_of_the_reference_models_are_asset_checks_and_of_daily_models_not():
+    graph = defs.resolve_asset_graph()
+    checks = {key.name for key in graph.asset_check_keys}
+    assert any(name.startswith("unique_dim_tickers_symbol") for name in checks)
+    # A ranged run would store each of these once per day (tests/test_backfill.py); dbt build
+    # runs them and reports each as an observation (tests/test_dbt_test_results.py).
+    assert not any(
+        name.startswith("relationships_fct_ticker_mentions_article_id") for name in checks
+    )
+    assert not any(
+        name.startswith("unique_combination_fct_ticker_sentiment_daily") for name in checks
+    )
+    ours = {check.check_key for check in CHECKS}
+    dbt_checks = graph.asset_check_keys - ours
+    assert dbt_checks
+    assert all(graph.get(key.asset_key).partitions_def is None for key in dbt_checks)
+
+
+def test_tickerpulse_dbt_tests_as_checks_brings_the_daily_models_tests_back_as_checks():
+    count = (
+        "from orchestration.definitions import defs; "
+        "print(len(defs.resolve_asset_graph().asset_check_keys))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", count],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "TICKERPULSE_DBT_TESTS_AS_CHECKS": "true"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    with_daily = int(done.stdout.split()[-1])
+    assert with_daily > len(defs.resolve_asset_graph().asset_check_keys) + 100
 
 
 def test_daily_assets_share_partitions_and_backfill_in_one_run():
