@@ -5,8 +5,8 @@ backfill is launched as the UI launches it (launchPartitionBackfill) and run by 
 backfill daemon; meanwhile the test plays the 5-minute ingest schedule on a compressed
 clock, launching ingest_job for today every TICK_S seconds while the live feed gains items
 (and repeats the last version's). Afterwards every article is in raw.articles exactly once,
-analysed exactly once, and the marts hold every day. In file mode the one-writer pool makes
-ingestion wait for the backfill by design, so there is nothing concurrent to test.
+analysed exactly once, and the marts hold every backfilled day. In file mode the one-writer
+pool makes ingestion wait for the backfill by design, so there is nothing concurrent to test.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ LOCATION = "tickerpulse"
 # 30 days that end before the demo's first day (2026-11-16), so the demo test's rows and
 # these never share a day whatever the date today.
 BACKFILL_DAYS = [date(2026, 10, 17) + timedelta(days=n) for n in range(30)]
-TICK_S = 15  # the 5-minute schedule, compressed
+TICK_S = 20  # the 5-minute schedule, compressed
 MIN_TICKS = 3
 RUN_TIMEOUT_S = 900
 BACKFILL_DONE = {
@@ -251,9 +251,9 @@ def test_ingestion_every_few_seconds_during_a_30_day_backfill_loses_and_doubles_
     def tick_ready() -> bool:
         return not ingests or _step_ended(instance, ingests[-1], "raw_articles")
 
-    def publish_and_launch(job: str) -> None:
+    def publish_and_launch() -> None:
         feed_urls.update(cluster_news.write_feed(live_feed, today, len(ingests)))
-        ingests.append(_launch(workspace, job, {"dagster/partition": str(today)}))
+        ingests.append(_launch(workspace, "ingest_job", {"dagster/partition": str(today)}))
 
     # The schedule's ticks. The next feed version is published once the previous run has
     # read the feed (its raw_articles step ended): a real feed may drop an item no run saw,
@@ -263,13 +263,10 @@ def test_ingestion_every_few_seconds_during_a_30_day_backfill_loses_and_doubles_
         if now - started > RUN_TIMEOUT_S:
             pytest.fail(f"backfill {instance.get_backfill(backfill).status} after {now:.0f} s")
         if tick_ready() and now - last_launch >= TICK_S:
-            publish_and_launch("ingest_job")
+            publish_and_launch()
             last_launch = now
         time.sleep(1)
     backfill_s = time.monotonic() - started
-    # The last tick is the after-close run (marts_after_close): today end to end, marts too.
-    _wait(tick_ready, "the last ingest run's raw_articles step")
-    publish_and_launch("daily_news_job")
     _wait(lambda: _settled(instance, ingests), "the ingest runs")
 
     backfill_runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": backfill}))
@@ -354,7 +351,7 @@ def test_ingestion_every_few_seconds_during_a_30_day_backfill_loses_and_doubles_
             con.execute(
                 "select published_date, count(*) from marts.fct_article_sentiment "
                 "where list_contains(?, published_date) group by 1",
-                [days],
+                [BACKFILL_DAYS],
             ).fetchall()
         )
     assert landed == expected
@@ -362,7 +359,9 @@ def test_ingestion_every_few_seconds_during_a_30_day_backfill_loses_and_doubles_
     assert [url for url, n in urls.items() if n > 1] == []
     assert set(analyses) == article_ids
     assert [article_id for article_id, n in analyses.items() if n > 1] == []
-    assert in_marts == expected
+    # The backfill built the marts of its days; today's are the after-close run's job, which
+    # would add a whole dbt build to this test's minutes for what the demo test checks.
+    assert in_marts == cluster_news.per_day_counts(BACKFILL_DAYS)
 
 
 @contextlib.contextmanager
