@@ -55,7 +55,7 @@ LOCATION = "tickerpulse"
 # 30 days that end before the demo's first day (2026-11-16), so the demo test's rows and
 # these never share a day whatever the date today.
 BACKFILL_DAYS = [date(2026, 10, 17) + timedelta(days=n) for n in range(30)]
-TICK_S = 20  # the 5-minute schedule, compressed
+TICK_S = 10  # the 5-minute schedule, compressed; a run reads the feed before the next tick
 MIN_TICKS = 3
 RUN_TIMEOUT_S = 900
 BACKFILL_DONE = {
@@ -201,12 +201,13 @@ def _writing_steps(
 
 def _most_at_once(steps: list[tuple[float, float, str, str]]) -> dict[str, int]:
     """Per pool, the largest number of its steps that ran at the same moment."""
+    # At equal times an end sorts before a start: steps that touch did not overlap.
     edges = sorted(
-        (t, +1 if i == 0 else -1, pool) for s, e, pool, _ in steps for i, t in enumerate((s, e))
+        [(s, +1, pool) for s, _, pool, _ in steps] + [(e, -1, p) for _, e, p, _ in steps]
     )
     running: Counter[str] = Counter()
     most: Counter[str] = Counter()
-    for _, change, pool in sorted(edges, key=lambda edge: (edge[0], edge[1])):
+    for _, change, pool in edges:
         running[pool] += change
         most[pool] = max(most[pool], running[pool])
     return dict(most)
