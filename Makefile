@@ -31,7 +31,8 @@ test-slow: $(VENV)/.installed  ## the tests a real dagster-daemon drives (UI bac
 CLUSTER_WAREHOUSE ?= file
 test-cluster: $(VENV)/.installed  ## the demo on a production stack: Postgres, celery, daemon
 	CLUSTER_WAREHOUSE=$(CLUSTER_WAREHOUSE) bash scripts/cluster/run.sh \
-	  $(CURDIR)/$(BIN)/python -m pytest -n 0 -m cluster tests/test_deploy_cluster.py
+	  $(CURDIR)/$(BIN)/python -m pytest -n 0 -m cluster \
+	  tests/test_deploy_cluster.py tests/test_deploy_cluster_backfill.py
 
 test-real-model: $(VENV)/.installed  ## a real LLM (llama.cpp server) through the pipeline; first build ~8 min
 	TICKERPULSE_LLAMA_VENV=.venv-llama PYTHON=$(PYTHON) bash scripts/real_model.sh

@@ -43,7 +43,7 @@ start_bg() {  # start_bg <name> <command...>: own process group, so down.sh stop
 [ -x "$PG_BIN/initdb" ] || fail "PostgreSQL binaries not found in $PG_BIN (set PG_BIN)"
 case $WAREHOUSE_MODE in file | ducklake) ;; *) fail "CLUSTER_WAREHOUSE is file or ducklake" ;; esac
 rm -rf "$DIR"
-mkdir -p "$DIR"/{logs,pids,dagster_home,weed,redis}
+mkdir -p "$DIR"/{logs,pids,dagster_home,weed,redis,news/drop}
 started=$SECONDS
 
 # --- servers' own dependencies ------------------------------------------------------------
@@ -85,6 +85,7 @@ TICKERPULSE_CODE_SERVER_PORT=$GRPC_PORT
 TICKERPULSE_WORKSPACE=$DIR/workspace.yaml
 TICKERPULSE_DUCKDB_PATH=$DIR/warehouse.duckdb
 TICKERPULSE_SERVING_DIR=$DIR/serving
+TICKERPULSE_SOURCES=$DIR/sources.yaml
 TICKERPULSE_S3_BUCKET=tickerpulse
 TICKERPULSE_S3_ENDPOINT=127.0.0.1:$WEED_S3
 TICKERPULSE_S3_USE_SSL=false
@@ -115,6 +116,22 @@ set -a
 set +a
 export PATH=$VENV/bin:$PATH
 cp deploy/dagster.yaml "$DAGSTER_HOME/dagster.yaml"
+# The demo's feeds, and two sources the backfill test (tests/test_deploy_cluster_backfill.py)
+# fills while the cluster runs: a file drop of history and a feed of today's news. Both start
+# empty, so the demo's days read exactly what `make demo` reads.
+cat >"$TICKERPULSE_SOURCES" <<YAML
+sources:
+  - {name: demo-markets-wire, kind: feed, location: $ROOT/orchestration/demo/feeds/markets_wire.xml}
+  - {name: demo-tech-desk, kind: feed, location: $ROOT/orchestration/demo/feeds/tech_desk.atom}
+  - {name: demo-industry-brief, kind: feed, location: $ROOT/orchestration/demo/feeds/industry_brief.xml}
+  - {name: cluster-history, kind: file_drop, location: $DIR/news/drop}
+  - {name: cluster-live, kind: feed, location: $DIR/news/live.xml}
+YAML
+cat >"$DIR/news/live.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>cluster live (empty until a test fills it)</title>
+<link>https://live.example.com/</link><description>none yet</description></channel></rss>
+XML
 cat >"$TICKERPULSE_WORKSPACE" <<YAML
 load_from:
   - grpc_server:
