@@ -138,6 +138,9 @@ def test_a_lake_instance_records_each_pool_at_its_documented_limit(
 
 
 # --- the demo on a lake -------------------------------------------------------------------
+# The whole demo on a lake takes a worker over a minute: these three run in `make test-slow`
+# (CI runs it), and `make test-cluster CLUSTER_WAREHOUSE=ducklake` builds the demo on a
+# Postgres-catalog lake and compares its marts with the file mode's too.
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +186,7 @@ def _rows(where: Path | WarehouseLocation, table: str) -> list[tuple]:
         )
 
 
+@pytest.mark.slow
 def test_the_demo_on_a_lake_gives_marts_equal_row_for_row_to_the_file(
     demo: Pipeline, lake_demo: Pipeline
 ) -> None:
@@ -198,6 +202,7 @@ def test_the_demo_on_a_lake_gives_marts_equal_row_for_row_to_the_file(
     assert sum(len(_rows(_lake(lake_demo), table)) for table in tables) > 1000
 
 
+@pytest.mark.slow
 def test_the_served_version_of_a_lake_records_its_snapshot_and_how_to_attach(
     lake_demo: Pipeline,
 ) -> None:
@@ -209,6 +214,7 @@ def test_the_served_version_of_a_lake_records_its_snapshot_and_how_to_attach(
     assert "read_only" in attach
 
 
+@pytest.mark.slow
 def test_rerunning_a_partition_on_a_lake_duplicates_nothing(lake_demo: Pipeline) -> None:
     day = STORYLINE["dates"][1]
     counts = (
