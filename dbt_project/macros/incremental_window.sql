@@ -59,8 +59,9 @@
 
 {#- The days before the window whose prices an evening may have landed again since the last
     daily run: prices_after_close lands the last TICKERPULSE_PRICES_RELAND_DAYS (5) days on
-    weekday evenings, and the next daily run can come after a weekend (Friday's evening
-    reaches back to Monday, seven days before the next Monday). -#}
+    weekday evenings. The marts run every day, but two spare days let a weekend without a
+    marts run (a custom TICKERPULSE_MARTS_CRON, a failed run) still pick up Friday evening's
+    corrections on Monday: they reach back to Monday, seven days before. -#}
 {% macro price_correction_days() -%}
     {%- set value = env_var('TICKERPULSE_PRICES_RELAND_DAYS', '') | trim -%}
     {%- if value and not modules.re.fullmatch('[0-9]{1,4}', value) -%}
