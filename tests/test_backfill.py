@@ -34,6 +34,7 @@ from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.paths import PROJECT_ROOT
 from orchestration.resources import AnalyzerResource
 from tests.conftest import STORYLINE, make_pipeline
+from tests.marts_snapshot import marts_rows
 from testservers.openai_server import FakeOpenAIServer
 
 DAYS = STORYLINE["dates"][:3]
@@ -50,30 +51,7 @@ TERMINAL = {
 
 def _marts(database: Path) -> dict[str, Counter[tuple]]:
     with duckdb.connect(str(database), read_only=True) as con:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
-        snapshot = {}
-        for table in tables:
-            columns = [
-                c
-                for (c,) in con.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_schema = 'marts' and table_name = ? order by ordinal_position",
-                    [table],
-                ).fetchall()
-                if c not in VOLATILE
-            ]
-            select = ", ".join(f'"{c}"' for c in columns)
-            rows = con.execute(f"select {select} from marts.{table}").fetchall()
-            snapshot[table] = Counter(
-                tuple(str(v) if isinstance(v, list | dict) else v for v in row) for row in rows
-            )
-        return snapshot
+        return marts_rows(con, VOLATILE)
 
 
 def _daily_keys() -> list[dg.AssetKey]:

@@ -31,6 +31,7 @@ from orchestration.instance import ensure_warehouse_pool
 from orchestration.partitions import RANGE_END, RANGE_START, WAREHOUSE_POOL
 from orchestration.resources import build_resources
 from tests.conftest import STORYLINE, make_pipeline
+from tests.marts_snapshot import marts_rows
 
 pytestmark = [
     pytest.mark.cluster,
@@ -55,32 +56,6 @@ CLUSTER_VARIABLES = (
 )
 
 
-def _snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, Counter[tuple]]:
-    """Every marts table as a multiset of rows, volatile columns left out."""
-    tables = con.execute(
-        "select table_name from duckdb_tables() "
-        "where database_name = current_database() and schema_name = 'marts' order by 1"
-    ).fetchall()
-    snapshot = {}
-    for (table,) in tables:
-        columns = [
-            name
-            for (name,) in con.execute(
-                "select column_name from duckdb_columns() where database_name = "
-                "current_database() and schema_name = 'marts' and table_name = ? "
-                "order by column_index",
-                [table],
-            ).fetchall()
-            if name not in VOLATILE
-        ]
-        select = ", ".join(f'"{c}"' for c in columns)
-        rows = con.execute(f'select {select} from marts."{table}"').fetchall()
-        snapshot[table] = Counter(
-            tuple(str(v) if isinstance(v, list | dict) else v for v in row) for row in rows
-        )
-    return snapshot
-
-
 @pytest.fixture(scope="module")
 def file_mode_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Counter[tuple]]:
     """The embedded demo (in-process, a DuckDB file), as `make demo` builds it."""
@@ -92,7 +67,7 @@ def file_mode_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Count
     finally:
         os.environ.update(saved)
     with duckdb.connect(str(pipeline.database), read_only=True) as con:
-        return _snapshot(con)
+        return marts_rows(con, VOLATILE)
 
 
 @pytest.fixture(scope="module")
@@ -240,7 +215,7 @@ def test_the_demo_through_daemon_queue_and_celery_equals_the_file_mode_demo(
         dg.build_resources({"warehouse": build_resources()["warehouse"]}) as resources,
         resources.warehouse.connect(read_only=True) as con,
     ):
-        cluster_marts = _snapshot(con)
+        cluster_marts = marts_rows(con, VOLATILE)
     assert cluster_marts.keys() == file_mode_marts.keys()
     differing = [t for t, rows in file_mode_marts.items() if cluster_marts[t] != rows]
     assert not differing, f"these marts differ from the file-mode demo: {differing}"
