@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # testservers/, which the package does not install
 RANGED_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 CHECKS_ENV = "TICKERPULSE_DBT_TESTS_AS_CHECKS"
 LAST_DAY = date(2024, 12, 31)
@@ -87,6 +88,7 @@ def probe(work: Path, first: str, last: str, start_only: bool) -> dict[str, floa
 
     from orchestration.definitions import build_defs
     from orchestration.instance import ensure_warehouse_pool, prepare_home
+    from testservers.launchpad import launch_backfill
 
     prepare_home(work / "home")
     instance = dg.DagsterInstance.get()
@@ -97,7 +99,7 @@ def probe(work: Path, first: str, last: str, start_only: bool) -> dict[str, floa
     target = WorkspaceFileTarget(paths=[str(ROOT / "workspace.yaml")])
     with WorkspaceProcessContext(instance, target) as context:
         launched = time.time()
-        backfill_id = _launch_backfill(context, days)
+        backfill_id = launch_backfill(context, days, "bench")
         _drive(context, backfill_id, start_only)
         ended = time.time()
     [run] = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
@@ -153,30 +155,6 @@ def _materializing_s(events: list) -> float:
         for times in runs.values()
         if len(times) > 1
     )
-
-
-def _launch_backfill(context, days: list[str]) -> str:
-    """The UI's launchPartitionBackfill mutation over every daily asset and `days`."""
-    from dagster_graphql.client.query import LAUNCH_PARTITION_BACKFILL_MUTATION
-    from dagster_graphql.test.utils import execute_dagster_graphql
-
-    from orchestration.definitions import build_defs
-
-    graph = build_defs().resolve_asset_graph()
-    keys = [
-        {"path": list(key.path)}
-        for key in graph.materializable_asset_keys
-        if graph.get(key).partitions_def
-    ]
-    params = {"assetSelection": keys, "partitionNames": days, "title": "bench"}
-    result = execute_dagster_graphql(
-        context.create_request_context(),
-        LAUNCH_PARTITION_BACKFILL_MUTATION,
-        {"backfillParams": params},
-    )
-    launched = result.data["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
-    return launched["backfillId"]
 
 
 def _drive(context, backfill_id: str, start_only: bool) -> None:

@@ -24,8 +24,6 @@ from dagster._daemon.backfill import execute_backfill_iteration
 from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import (
     QueuedRunCoordinatorDaemon,
 )
-from dagster_graphql.client.query import LAUNCH_PARTITION_BACKFILL_MUTATION
-from dagster_graphql.test.utils import execute_dagster_graphql
 
 from orchestration.checks import CHECKS
 from orchestration.definitions import build_defs
@@ -35,6 +33,7 @@ from orchestration.paths import PROJECT_ROOT
 from orchestration.resources import AnalyzerResource
 from tests.conftest import STORYLINE, make_pipeline
 from tests.marts_snapshot import marts_rows
+from testservers.launchpad import daily_asset_keys, launch_backfill
 from testservers.openai_server import FakeOpenAIServer
 
 DAYS = STORYLINE["dates"][:3]
@@ -52,27 +51,6 @@ TERMINAL = {
 def _marts(database: Path) -> dict[str, Counter[tuple]]:
     with duckdb.connect(str(database), read_only=True) as con:
         return marts_rows(con, VOLATILE)
-
-
-def _daily_keys() -> list[dg.AssetKey]:
-    graph = build_defs().resolve_asset_graph()
-    return sorted(
-        (k for k in graph.materializable_asset_keys if graph.get(k).partitions_def),
-        key=lambda k: k.to_user_string(),
-    )
-
-
-def _launch_backfill(context: WorkspaceProcessContext) -> str:
-    """What the UI sends after "Materialize selected" on the daily assets and a date range."""
-    keys = [{"path": list(key.path)} for key in _daily_keys()]
-    result = execute_dagster_graphql(
-        context.create_request_context(),
-        LAUNCH_PARTITION_BACKFILL_MUTATION,
-        {"backfillParams": {"assetSelection": keys, "partitionNames": DAYS, "title": "3 days"}},
-    )
-    launched = result.data["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
-    return launched["backfillId"]
 
 
 def _drive(context: WorkspaceProcessContext, backfill_id: str, timeout_s: float = 600) -> None:
@@ -123,7 +101,7 @@ def test_a_run_over_a_year_plans_each_asset_once_with_the_whole_range(dagster_ho
 
     planned = _planned(instance, run.run_id)
     assets = {e.dagster_event.asset_key for e in planned}
-    assert assets == set(_daily_keys())
+    assert assets == set(daily_asset_keys())
     # One event per asset, not one per asset and day (365 x as many).
     assert len(planned) == len(assets)
     for event in planned:
@@ -183,7 +161,7 @@ def test_a_ui_backfill_of_three_days_equals_the_days_run_one_by_one(
 
         target = WorkspaceFileTarget(paths=[str(PROJECT_ROOT / "workspace.yaml")])
         with WorkspaceProcessContext(instance, target) as context:
-            first = _launch_backfill(context)
+            first = launch_backfill(context, DAYS, "3 days")
             _drive(context, first)
             assert instance.get_backfill(first).status == BulkActionStatus.COMPLETED_SUCCESS
             # Every daily asset has a single-run backfill policy: the whole range is one run,
@@ -191,9 +169,9 @@ def test_a_ui_backfill_of_three_days_equals_the_days_run_one_by_one(
             [run] = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": first}))
             assert run.status == dg.DagsterRunStatus.SUCCESS
             assert (run.tags[RANGE_START], run.tags[RANGE_END]) == (DAYS[0], DAYS[-1])
-            assert run.asset_selection == set(_daily_keys())
+            assert run.asset_selection == set(daily_asset_keys())
             # The run was planned with one ranged event per asset, not one per asset and day.
-            assert len(_planned(instance, run.run_id)) == len(_daily_keys())
+            assert len(_planned(instance, run.run_id)) == len(daily_asset_keys())
             dbt_steps = [
                 e
                 for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START)
@@ -206,7 +184,7 @@ def test_a_ui_backfill_of_three_days_equals_the_days_run_one_by_one(
 
             # Backfilling the same range again: the answer cache makes it free and the
             # marts do not change.
-            second = _launch_backfill(context)
+            second = launch_backfill(context, DAYS, "3 days")
             _drive(context, second)
             assert instance.get_backfill(second).status == BulkActionStatus.COMPLETED_SUCCESS
             assert len(llm.completions) == calls

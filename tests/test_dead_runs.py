@@ -25,8 +25,6 @@ from dagster._core.scheduler.instigation import InstigatorType, TickStatus
 from dagster._core.storage.tags import MAX_RETRIES_TAG, PARTITION_NAME_TAG
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import WorkspaceFileTarget
-from dagster_graphql.client.query import LAUNCH_PIPELINE_EXECUTION_MUTATION
-from dagster_graphql.test.utils import execute_dagster_graphql
 
 from orchestration.instance import ensure_warehouse_pool, prepare_home
 from orchestration.operations.run_health import Worker, process_start
@@ -35,6 +33,7 @@ from orchestration.sensors import dead_run_sensor
 from tests.conftest import FIXTURES, write_sources
 from testservers.daemon import daemon as run_daemon
 from testservers.daemon import wait_for
+from testservers.launchpad import launch_run
 
 SENSOR_INTERVAL_S = 2
 DAY = (datetime.now(tz=UTC).date() - timedelta(days=1)).isoformat()
@@ -57,32 +56,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # Longer than the test: the long run is healthy for as long as the file is held.
     monkeypatch.setenv("TICKERPULSE_DUCKDB_LOCK_WAIT_S", "600")
     return prepare_home()
-
-
-def _launch(
-    context: WorkspaceProcessContext, job: str, tags: dict[str, str], assets: list[str] | None
-) -> str:
-    """What the UI's Launchpad sends; the run is queued for the daemon."""
-    selector: dict[str, object] = {
-        "repositoryLocationName": "tickerpulse",
-        "repositoryName": "__repository__",
-        "jobName": job,
-    }
-    if assets:
-        selector["assetSelection"] = [{"path": [name]} for name in assets]
-    params = {
-        "selector": selector,
-        "mode": "default",
-        "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
-    }
-    result = execute_dagster_graphql(
-        context.create_request_context(),
-        LAUNCH_PIPELINE_EXECUTION_MUTATION,
-        {"executionParams": params},
-    )
-    launched = result.data["launchPipelineExecution"]
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    return launched["run"]["runId"]
 
 
 def _wait(condition: Callable[[], T], timeout_s: float, what: str, log: Path) -> T:
@@ -136,7 +109,7 @@ def test_a_run_killed_with_its_daemon_is_failed_and_the_queued_run_then_succeeds
     with run_daemon(log), WorkspaceProcessContext(instance, target) as context:
         # A retry would be a third warehouse run; this test is about the pool.
         tags = {PARTITION_NAME_TAG: DAY, MAX_RETRIES_TAG: "0"}
-        long_run = _launch(context, "ingest_job", tags, None)
+        long_run = launch_run(context, "ingest_job", tags)
         worker = _wait(
             lambda: Worker.from_tags(long_run, instance.get_run_by_id(long_run).tags),
             180,
@@ -145,7 +118,7 @@ def test_a_run_killed_with_its_daemon_is_failed_and_the_queued_run_then_succeeds
         )
         recorded_after = time.monotonic() - began
         assert worker.pid == _started_pid(instance, long_run)
-        queued = _launch(context, "reference_job", {}, ["ticker_reference"])
+        queued = launch_run(context, "reference_job", assets=["ticker_reference"])
 
         # A healthy long run: the sensor looks at it again and again and leaves it be.
         since = time.time()

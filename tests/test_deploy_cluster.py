@@ -21,8 +21,6 @@ import pytest
 from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import WorkspaceFileTarget
-from dagster_graphql.client.query import LAUNCH_PIPELINE_EXECUTION_MUTATION
-from dagster_graphql.test.utils import execute_dagster_graphql
 from dagster_postgres import PostgresRunStorage
 
 from orchestration.cli import materialize_range
@@ -32,6 +30,7 @@ from orchestration.partitions import RANGE_END, RANGE_START, WAREHOUSE_POOL
 from orchestration.resources import build_resources
 from tests.conftest import STORYLINE, make_pipeline
 from tests.marts_snapshot import marts_rows
+from testservers.launchpad import launch_run
 
 pytestmark = [
     pytest.mark.cluster,
@@ -42,7 +41,6 @@ pytestmark = [
 ]
 
 DAYS = STORYLINE["dates"]
-LOCATION = "tickerpulse"
 # Differs between any two runs by nature; everything else must be equal.
 VOLATILE = {"analyzed_at"}
 RUN_TIMEOUT_S = 600
@@ -82,29 +80,6 @@ def workspace(instance: dg.DagsterInstance) -> Iterator[WorkspaceProcessContext]
     target = WorkspaceFileTarget([os.environ["TICKERPULSE_WORKSPACE"]])
     with WorkspaceProcessContext(instance, target) as context:
         yield context
-
-
-def _launch(context: WorkspaceProcessContext, job: str, tags: dict[str, str] | None = None) -> str:
-    """What the UI's Launchpad sends for `job`; the run is queued, not started."""
-    result = execute_dagster_graphql(
-        context.create_request_context(),
-        LAUNCH_PIPELINE_EXECUTION_MUTATION,
-        {
-            "executionParams": {
-                "selector": {
-                    "repositoryLocationName": LOCATION,
-                    "repositoryName": "__repository__",
-                    "jobName": job,
-                },
-                "executionMetadata": {
-                    "tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]
-                },
-            }
-        },
-    )
-    launched = result.data["launchPipelineExecution"]
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    return launched["run"]["runId"]
 
 
 def _wait(instance: dg.DagsterInstance, run_ids: list[str]) -> list[dg.DagsterRun]:
@@ -173,7 +148,7 @@ def test_the_instance_is_postgres_with_a_queue(instance: dg.DagsterInstance) -> 
 def test_the_demo_through_daemon_queue_and_celery_equals_the_file_mode_demo(
     instance: dg.DagsterInstance, workspace: WorkspaceProcessContext, request: pytest.FixtureRequest
 ) -> None:
-    reference = _launch(workspace, "reference_job")
+    reference = launch_run(workspace, "reference_job")
     # The embedded demo is built while the cluster works on the reference run.
     file_mode_marts = request.getfixturevalue("file_mode_marts")
     assert _statuses(_wait(instance, [reference])) == [("reference_job", "SUCCESS")]
@@ -181,15 +156,15 @@ def test_the_demo_through_daemon_queue_and_celery_equals_the_file_mode_demo(
     # Two writing runs at once: the demo's days in two halves, queued together.
     half = len(DAYS) // 2
     halves = [
-        _launch(workspace, "ingest_job", {RANGE_START: DAYS[0], RANGE_END: DAYS[half - 1]}),
-        _launch(workspace, "ingest_job", {RANGE_START: DAYS[half], RANGE_END: DAYS[-1]}),
+        launch_run(workspace, "ingest_job", {RANGE_START: DAYS[0], RANGE_END: DAYS[half - 1]}),
+        launch_run(workspace, "ingest_job", {RANGE_START: DAYS[half], RANGE_END: DAYS[-1]}),
     ]
     assert _statuses(_wait(instance, halves)) == [("ingest_job", "SUCCESS")] * 2
     # The demo's invented prices, which the return marts read (the demo lands them in its
     # daily job; here they are a job of their own, as a price backfill would be).
-    prices = _launch(workspace, "prices_job", {RANGE_START: DAYS[0], RANGE_END: DAYS[-1]})
+    prices = launch_run(workspace, "prices_job", {RANGE_START: DAYS[0], RANGE_END: DAYS[-1]})
     assert _statuses(_wait(instance, [prices])) == [("prices_job", "SUCCESS")]
-    marts = _launch(workspace, "marts_job", {RANGE_START: DAYS[0], RANGE_END: DAYS[-1]})
+    marts = launch_run(workspace, "marts_job", {RANGE_START: DAYS[0], RANGE_END: DAYS[-1]})
     assert _statuses(_wait(instance, [marts])) == [("marts_job", "SUCCESS")]
 
     run_ids = [reference, *halves, prices, marts]

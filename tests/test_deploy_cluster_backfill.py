@@ -26,17 +26,13 @@ import pytest
 from dagster._core.execution.backfill import BulkActionStatus
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import WorkspaceFileTarget
-from dagster_graphql.client.query import (
-    LAUNCH_PARTITION_BACKFILL_MUTATION,
-    LAUNCH_PIPELINE_EXECUTION_MUTATION,
-)
-from dagster_graphql.test.utils import execute_dagster_graphql
 
 from orchestration.definitions import build_defs
 from orchestration.news.sources import Source, collect
 from orchestration.pools import LAKE_POOL_PREFIX, lake_pools
 from orchestration.resources import build_resources
 from tests import cluster_news
+from testservers.launchpad import launch_backfill, launch_run
 
 
 def _why_not_here() -> str:
@@ -51,7 +47,6 @@ def _why_not_here() -> str:
     return ""
 
 
-LOCATION = "tickerpulse"
 # 30 days that end before the demo's first day (2026-11-16), so the demo test's rows and
 # these never share a day whatever the date today.
 BACKFILL_DAYS = [date(2026, 10, 17) + timedelta(days=n) for n in range(30)]
@@ -83,44 +78,6 @@ def workspace() -> Iterator[WorkspaceProcessContext]:
         target = WorkspaceFileTarget([os.environ["TICKERPULSE_WORKSPACE"]])
         with WorkspaceProcessContext(instance, target) as context:
             yield context
-
-
-def _graphql(context: WorkspaceProcessContext, mutation: str, variables: dict) -> dict:
-    return execute_dagster_graphql(context.create_request_context(), mutation, variables).data
-
-
-def _launch(context: WorkspaceProcessContext, job: str, tags: dict[str, str]) -> str:
-    """What the UI's Launchpad (or a schedule tick) queues for `job`."""
-    selector = {
-        "repositoryLocationName": LOCATION,
-        "repositoryName": "__repository__",
-        "jobName": job,
-    }
-    metadata = {"tags": [{"key": k, "value": v} for k, v in tags.items()]}
-    params = {"selector": selector, "executionMetadata": metadata}
-    launched = _graphql(context, LAUNCH_PIPELINE_EXECUTION_MUTATION, {"executionParams": params})
-    launched = launched["launchPipelineExecution"]
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    return launched["run"]["runId"]
-
-
-def _launch_backfill(context: WorkspaceProcessContext) -> str:
-    """The UI's "Materialize" on every daily asset over BACKFILL_DAYS."""
-    graph = build_defs().resolve_asset_graph()
-    keys = [
-        {"path": list(key.path)}
-        for key in graph.materializable_asset_keys
-        if graph.get(key).partitions_def
-    ]
-    params = {
-        "assetSelection": keys,
-        "partitionNames": [day.isoformat() for day in BACKFILL_DAYS],
-        "title": "30 days during ingestion",
-    }
-    launched = _graphql(context, LAUNCH_PARTITION_BACKFILL_MUTATION, {"backfillParams": params})
-    launched = launched["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
-    return launched["backfillId"]
 
 
 def _step_ended(instance: dg.DagsterInstance, run_id: str, step: str) -> bool:
@@ -263,11 +220,12 @@ def test_ingestion_every_few_seconds_during_a_30_day_backfill_loses_and_doubles_
     with _warehouse() as con:
         has_reference = con.execute("select count(*) from raw.tickers").fetchone()[0] > 0
     if not has_reference:  # this test alone: the reference data the demo test would load
-        reference = _launch(workspace, "reference_job", {})
+        reference = launch_run(workspace, "reference_job")
         _wait(lambda: _finished(instance, [reference]), "reference_job")
 
     started = time.monotonic()
-    backfill = _launch_backfill(workspace)
+    days = [day.isoformat() for day in BACKFILL_DAYS]
+    backfill = launch_backfill(workspace, days, "30 days during ingestion")
     feed_urls: set[str] = set()
     ingests: list[str] = []
     last_launch = 0.0
@@ -280,7 +238,7 @@ def test_ingestion_every_few_seconds_during_a_30_day_backfill_loses_and_doubles_
 
     def publish_and_launch() -> None:
         feed_urls.update(cluster_news.write_feed(live_feed, today, len(ingests)))
-        ingests.append(_launch(workspace, "ingest_job", {"dagster/partition": str(today)}))
+        ingests.append(launch_run(workspace, "ingest_job", {"dagster/partition": str(today)}))
 
     # The schedule's ticks. The next feed version is published once the previous run has
     # read the feed (its raw_articles step ended): a real feed may drop an item no run saw,
